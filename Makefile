@@ -1,0 +1,64 @@
+# CIRCU-LI-ION — every command a developer or CI needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+SERVICES := upload splitter merger distributor
+SERVICE ?=
+STAGE ?= prod
+PYTEST_FLAGS ?=
+
+.PHONY: help setup run test unit stack lint schemas bench package lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock shared/pyproject.toml local/pyproject.toml cli/pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e shared -e local -e cli
+	command -v unzip >/dev/null || (apt-get update -qq && apt-get install -y -qq unzip >/dev/null) || true
+	touch $(STAMP)
+
+setup: $(STAMP) ## create the virtualenv with the pinned dependencies
+
+run: setup ## start the whole system locally (emulator, handlers, API, edge); Ctrl-C stops it
+	$(PY) -m circulion_local run
+
+test: setup lint unit stack ## everything CI checks: lint, unit tests, tests against the running stack
+
+unit: setup ## unit and functional tests (no running stack); one pytest run per service
+	$(PY) -m pytest $(PYTEST_FLAGS) shared/tests local/tests cli/tests
+	@set -e; for s in $(SERVICES); do \
+	  echo "== services/$$s"; \
+	  (cd services/$$s && ../../$(PY) -m pytest $(PYTEST_FLAGS) tests); \
+	done
+
+stack: setup ## tests against the local stack (the fixture starts and stops it)
+	$(PY) -m pytest $(PYTEST_FLAGS) -m "stack and not slow" tests/stack
+
+lint: setup ## ruff, mypy and cfn-lint
+	$(BIN)/ruff check .
+	$(BIN)/mypy shared/circulion local/circulion_local cli/circulion_cli
+	@set -e; for s in $(SERVICES); do (cd services/$$s && ../../$(BIN)/mypy --config-file ../../pyproject.toml app.py chalicelib); done
+	$(BIN)/cfn-lint infra/*.yaml
+
+schemas: setup ## regenerate the JSON Schema snapshots of the event contracts
+	$(PY) -m circulion.contracts.snapshots write
+
+bench: setup ## measure speed, memory and scaling; results in bench/results/
+	$(PY) -m bench.run
+
+package: setup ## chalice-package SERVICE (default: all) for STAGE into build/
+	$(PY) -m deploy.package --stage $(STAGE) $(if $(SERVICE),--service $(SERVICE),)
+
+lock: ## re-pin every dependency from requirements.in
+	$(PYTHON) -m venv /tmp/circulion-lock && /tmp/circulion-lock/bin/pip install -q -r requirements.in \
+	  && /tmp/circulion-lock/bin/pip freeze > requirements.lock && rm -rf /tmp/circulion-lock
+
+clean: ## remove the virtualenv, caches and build output
+	rm -rf $(VENV) build .mypy_cache .ruff_cache .pytest_cache .local-state
