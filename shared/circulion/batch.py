@@ -68,6 +68,8 @@ def for_each_record(
     handler: Callable[[M, D], Sequence[Envelope]],
     deps: D,
     consumer: Consumer,
+    *,
+    parse: Callable[[SqsRecord], Envelope] | None = None,
 ) -> BatchResponse:
     """Process an SQS event record by record and return the partial batch response.
 
@@ -83,6 +85,10 @@ def for_each_record(
         The service's dependencies; must offer ``publisher`` and ``dead_letters``.
     consumer
         Service, function and pipeline stage, for logs, traces and failures.
+    parse
+        Turns a record into a message for queues that carry something other than the
+        bus's envelopes (S3 notifications); it raises ``MalformedMessage`` for junk.
+        Defaults to the shared contracts.
 
     Examples
     --------
@@ -93,7 +99,7 @@ def for_each_record(
     raw: SqsEvent = event.to_dict() if hasattr(event, "to_dict") else event  # type: ignore[union-attr]
     failures: list[BatchItemFailure] = []
     for record in raw["Records"]:
-        if not _process(record, expect, handler, deps, consumer):
+        if not _process(record, expect, handler, deps, consumer, parse):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
@@ -104,11 +110,12 @@ def _process(
     handler: Callable[[M, D], Sequence[Envelope]],
     deps: D,
     consumer: Consumer,
+    parse: Callable[[SqsRecord], Envelope] | None,
 ) -> bool:
     """Handle one record; ``True`` when it may be deleted."""
     started = time.monotonic()
     try:
-        message = parse_record(record, expect=expect)
+        message = parse(record) if parse is not None else parse_record(record, expect=expect)
     except (MalformedMessage, UnexpectedEventType) as exc:
         _log.error(
             "unprocessable record moved to the dead-letter queue",
