@@ -40,6 +40,10 @@ class ValidationIssue(Payload):
     byte_offset: int | None = Field(default=None, description="offset in the uploaded file")
     chunk_index: int | None = None
     step_id: int | None = None
+    chunk_line: int | None = Field(
+        default=None,
+        description="1-based line counted from the chunk's first byte; file line = newlines before the chunk + this",
+    )
 
 
 class RecipeDescription(Payload):
@@ -131,6 +135,8 @@ class StepIdRange(Payload):
     first: int
     last: int
     first_line: int | None = None
+    first_chunk_line: int | None = Field(default=None, description="first step's line counted from the chunk start")
+    first_offset: int | None = Field(default=None, description="byte offset of the first step's record")
 
 
 class ChunkProcessedPayload(Payload):
@@ -145,6 +151,9 @@ class ChunkProcessedPayload(Payload):
     issues: list[ValidationIssue] = Field(default_factory=list, max_length=MAX_ISSUES_PER_MESSAGE)
     issue_count: int = Field(default=0, ge=0)
     issues_report: ObjectRef | None = None
+    newline_count: int | None = Field(
+        default=None, ge=0, description="newline bytes in [start, end): prefix sums turn chunk lines into file lines"
+    )
 
 
 class ChunkProcessed(Envelope):
