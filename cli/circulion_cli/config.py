@@ -1,0 +1,45 @@
+"""The command line's configuration: flags over environment over local-stack defaults.
+
+This is the CLI's one reader of ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from circulion_cli.resume import default_cache_dir
+
+DEFAULT_API_URL = "http://127.0.0.1:8000"
+DEFAULT_ISSUER_URL = "http://127.0.0.1:8001"
+DEFAULT_REGION = "us-east-1"
+
+
+class CliConfig(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    api_url: str = DEFAULT_API_URL
+    token: str | None = None
+    issuer_url: str = DEFAULT_ISSUER_URL
+    endpoint_url: str | None = None
+    region: str = DEFAULT_REGION
+    cache_dir: Path
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **flags: str | None) -> CliConfig:
+        """Build from ``CIRCULION_API_URL``, ``CIRCULION_TOKEN``, ``CIRCULION_ISSUER_URL``,
+        ``CIRCULION_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL``), ``AWS_DEFAULT_REGION`` and
+        ``CIRCULION_CACHE_DIR``; a flag given (not ``None``) wins."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, object] = {
+            "api_url": env.get("CIRCULION_API_URL") or DEFAULT_API_URL,
+            "token": env.get("CIRCULION_TOKEN") or None,
+            "issuer_url": env.get("CIRCULION_ISSUER_URL") or DEFAULT_ISSUER_URL,
+            "endpoint_url": env.get("CIRCULION_ENDPOINT_URL") or env.get("AWS_ENDPOINT_URL") or None,
+            "region": env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION,
+            "cache_dir": Path(env["CIRCULION_CACHE_DIR"]) if env.get("CIRCULION_CACHE_DIR") else default_cache_dir(env),
+        }
+        values.update({key: value for key, value in flags.items() if value is not None})
+        return cls.model_validate(values)

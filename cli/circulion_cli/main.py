@@ -1,0 +1,127 @@
+"""``circulion``: the command line. Parses arguments and maps outcomes to exit codes.
+
+Exit codes: 0 ok; 1 the operation failed or the recipe ended ``REJECTED``/``FAILED``;
+2 usage error (argparse's convention); 130 interrupted (Ctrl-C; an upload can be resumed
+by running the same command again).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+
+from circulion.errors import CirculionError
+from circulion_cli import commands, sre
+from circulion_cli.commands import Io
+from circulion_cli.config import CliConfig
+from circulion_cli.models import STATUSES
+
+Command = Callable[[argparse.Namespace, CliConfig, Io], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--api-url", help="upload API base URL (env CIRCULION_API_URL; default the local stack)")
+    common.add_argument("--token", help="bearer token (env CIRCULION_TOKEN)")
+    reads = argparse.ArgumentParser(add_help=False)
+    reads.add_argument("--json", action="store_true", help="print one JSON document on stdout")
+
+    parser = argparse.ArgumentParser(prog="circulion", description="Upload and follow CIRCU-LI-ION recipes.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("upload", parents=[common, reads], help="upload a file (resumable)")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument("--name", help="recipe name (default: the file name)")
+    p.add_argument("--version", help="version to create (default: the next one)")
+    p.add_argument("--type", help="content type (default: from the extension)")
+    p.add_argument("--wait", action="store_true", help="follow processing until DISTRIBUTED or a terminal error")
+    p.add_argument("--workers", type=_positive_int, default=4, help="parallel part uploads (default 4)")
+    p.add_argument("--no-resume", action="store_true", help="neither resume nor record resumable state")
+    p.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=commands.upload)
+
+    p = sub.add_parser("status", parents=[common, reads], help="show a recipe")
+    p.add_argument("recipe_id", metavar="ID")
+    p.add_argument("--watch", action="store_true", help="follow until a terminal status (exit 1 unless DISTRIBUTED)")
+    p.add_argument("--timeout", type=float, help="give up watching after this many seconds")
+    p.set_defaults(run=commands.status)
+
+    p = sub.add_parser("list", parents=[common, reads], help="list your recipes, newest first")
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--name")
+    p.add_argument("--limit", type=_positive_int, help="at most this many (default: all)")
+    p.set_defaults(run=commands.list_recipes)
+
+    p = sub.add_parser("download", parents=[common, reads], help="download the archive, verifying its SHA-256")
+    p.add_argument("recipe_id", metavar="ID")
+    p.add_argument("-o", "--output", metavar="FILE", help="destination (default ID.zip)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.set_defaults(run=commands.download)
+
+    p = sub.add_parser("abort", parents=[common], help="cancel an unfinished upload")
+    p.add_argument("recipe_id", metavar="ID")
+    p.set_defaults(run=commands.abort)
+
+    _add_sre_commands(sub, reads)
+    return parser
+
+
+def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], reads: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("trace", parents=[reads], help="show one upload's flow from X-Ray")
+    p.add_argument("recipe_id", metavar="ID")
+    p.add_argument("--since", type=_positive_int, default=60, metavar="MINUTES", help="look back (default 60)")
+    p.add_argument("--endpoint-url", help="AWS endpoint (env CIRCULION_ENDPOINT_URL / AWS_ENDPOINT_URL)")
+    p.set_defaults(run=sre.trace)
+
+    p = sub.add_parser("dev-token", parents=[reads], help="a token from the local stack's issuer")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--ttl", type=_positive_int, help="lifetime in seconds")
+    p.add_argument("--issuer-url", help="issuer base URL (env CIRCULION_ISSUER_URL)")
+    p.set_defaults(run=commands.dev_token)
+
+    dlq = sub.add_parser("dlq", help="dead-letter queues (SRE)")
+    dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
+    for action, run, text in (
+        ("list", sre.dlq_list, "show what sits in each dead-letter queue and why"),
+        ("redrive", sre.dlq_redrive, "move messages back to their source queues"),
+    ):
+        p = dlq_sub.add_parser(action, parents=[reads], help=text)
+        p.add_argument("--queue", help="one queue (its name, or the DLQ's)")
+        p.add_argument("--recipe", metavar="ID", help="only this recipe's messages")
+        p.add_argument("--endpoint-url", help="AWS endpoint (env CIRCULION_ENDPOINT_URL / AWS_ENDPOINT_URL)")
+        p.set_defaults(run=run)
+
+
+def run(argv: Sequence[str] | None = None, io: Io | None = None) -> int:
+    """Parse ``argv`` and run the command; returns the exit code (argparse exits 2 itself)."""
+    io = io or Io()
+    args = build_parser().parse_args(argv)
+    flags = {name: getattr(args, name, None) for name in ("api_url", "token", "issuer_url", "endpoint_url")}
+    command: Command = args.run
+    try:
+        return command(args, CliConfig.from_env(**flags), io)
+    except CirculionError as exc:
+        io.note(f"circulion: error: {exc.message}")
+        return 1
+    except KeyboardInterrupt:
+        hint = "; run the same command again to resume" if args.command == "upload" else ""
+        io.note(f"\ncirculion: interrupted{hint}")
+        return 130
+    except BrokenPipeError:  # `circulion list | head`
+        return 0
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {value}")
+    return value
