@@ -1,0 +1,89 @@
+"""Size routing and byte-range planning: pure functions, no I/O.
+
+The splitter copies no bytes: a plan is a list of half-open byte ranges that workers read
+with ranged GETs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from circulion.contracts.events import (
+    ChunkSpan,
+    ObjectRef,
+    ProcessChunk,
+    ProcessChunkPayload,
+    RecipeKind,
+    RecipeSplit,
+    RecipeSplitPayload,
+    RecipeValidated,
+)
+
+
+@dataclass(frozen=True)
+class ChunkPlan:
+    """How one recipe is cut: ``spans`` tile ``[0, size_bytes)`` in index order."""
+
+    size_bytes: int
+    chunk_size: int
+    spans: tuple[ChunkSpan, ...]
+
+    @property
+    def total_chunks(self) -> int:
+        return len(self.spans)
+
+
+def plan_chunks(
+    size_bytes: int,
+    kind: RecipeKind,
+    *,
+    chunk_size: int,
+    direct_threshold: int,
+    max_document_bytes: int,
+) -> ChunkPlan:
+    """Plan ``size_bytes`` into chunks.
+
+    A file at most ``direct_threshold`` bytes, or a document small enough to validate
+    whole, is one chunk; anything else is cut every ``chunk_size`` bytes (the last chunk
+    takes the remainder). An empty file is one empty chunk, so it still flows through.
+    """
+    if size_bytes < 0 or chunk_size < 1:
+        raise ValueError("size must be non-negative and chunk size positive")
+    single = size_bytes <= direct_threshold or (kind == "document" and size_bytes <= max_document_bytes)
+    if single or size_bytes <= chunk_size:
+        return ChunkPlan(size_bytes, max(size_bytes, 1), (ChunkSpan(index=0, start=0, end=size_bytes),))
+    spans = tuple(
+        ChunkSpan(index=i, start=start, end=min(start + chunk_size, size_bytes))
+        for i, start in enumerate(range(0, size_bytes, chunk_size))
+    )
+    return ChunkPlan(size_bytes, chunk_size, spans)
+
+
+def chunk_tasks(message: RecipeValidated, plan: ChunkPlan) -> list[ProcessChunk]:
+    """One ``chunk.process`` task per span, each carrying what its worker needs."""
+    p = message.payload
+    return [
+        message.follow(
+            ProcessChunk,
+            ProcessChunkPayload(
+                recipe=p.recipe, kind=p.kind, source=p.source, chunk=span, total_chunks=plan.total_chunks
+            ),
+        )
+        for span in plan.spans
+    ]
+
+
+def recipe_split(message: RecipeValidated, plan: ChunkPlan, plan_ref: ObjectRef) -> RecipeSplit:
+    """The ``recipe.split`` event announcing ``plan`` (its full span list in S3)."""
+    p = message.payload
+    return message.follow(
+        RecipeSplit,
+        RecipeSplitPayload(
+            recipe=p.recipe,
+            kind=p.kind,
+            source=p.source,
+            total_chunks=plan.total_chunks,
+            chunk_size=plan.chunk_size,
+            plan=plan_ref,
+        ),
+    )

@@ -1,0 +1,32 @@
+"""The splitter's knobs, on top of the shared ones (``CIRCULION_<FIELD>`` overrides)."""
+
+from __future__ import annotations
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from circulion.contracts.events import MAX_ISSUES_PER_MESSAGE
+from circulion.settings import Settings
+
+MiB = 1024 * 1024
+MIN_CHUNK_SIZE = 5 * MiB
+"""S3's smallest multipart part: the merger assembles the archive from chunk-sized parts."""
+
+
+class SplitterSettings(Settings):
+    chunk_size_bytes: int = Field(default=8 * MiB, ge=MIN_CHUNK_SIZE)
+    direct_threshold_bytes: int = Field(default=5 * MiB, ge=0)
+    max_document_bytes: int = Field(default=5 * MiB, ge=1)
+    max_record_bytes: int = Field(default=1 * MiB, ge=1024)
+    max_issues_per_chunk: int = Field(default=MAX_ISSUES_PER_MESSAGE, ge=1, le=MAX_ISSUES_PER_MESSAGE)
+    max_report_issues: int = Field(default=10_000, ge=1)
+    read_piece_bytes: int = Field(default=2 * MiB, ge=64 * 1024)
+    deflate_level: int = Field(default=6, ge=0, le=9)
+    plan_lease_seconds: float = Field(default=120.0, gt=0)
+
+    @model_validator(mode="after")
+    def _inline_within_report(self) -> Self:
+        if self.max_report_issues < self.max_issues_per_chunk:
+            raise ValueError("max_report_issues must be at least max_issues_per_chunk")
+        return self
