@@ -1,0 +1,88 @@
+"""CloudFront invalidations behind a port, with a test-only throttling seam.
+
+``TooManyInvalidationsInProgress`` and throttling are transient: the records are reported
+in ``batchItemFailures`` and retried through the queue (with a growing visibility timeout),
+never by sleeping in the handler. The client is built without botocore's own retries for
+the same reason (see ``bootstrap``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from circulion.errors import ConfigurationError, TransientError
+
+THROTTLE_CODES = frozenset(
+    {"TooManyInvalidationsInProgress", "Throttling", "ThrottlingException", "TooManyRequestsException"}
+)
+THROTTLE_FAULT = "cdn-throttle"
+"""Name of the fault budget :class:`FaultInjectingCdn` consumes."""
+
+
+class CdnThrottled(TransientError):
+    """CloudFront refused the invalidation for now (too many in progress, or throttled)."""
+
+    code = "cdn_throttled"
+
+
+class CdnUnavailable(TransientError):
+    """CloudFront failed in some other way that may pass."""
+
+    code = "cdn_unavailable"
+
+
+class Cdn(Protocol):
+    """Port: invalidate cached paths."""
+
+    def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
+        """Start an invalidation of ``paths``; return its id. Idempotent on ``caller_reference``."""
+        ...
+
+
+class CloudFrontCdn:
+    """:class:`Cdn` on one CloudFront distribution."""
+
+    def __init__(self, cloudfront: Any, distribution_id: str) -> None:
+        self._cloudfront = cloudfront
+        self._distribution_id = distribution_id
+
+    def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
+        if not self._distribution_id:
+            # Retried, then dead-lettered with this reason: redrivable once configured.
+            raise ConfigurationError("CIRCULION_DISTRIBUTION_ID is not set")
+        try:
+            response = self._cloudfront.create_invalidation(
+                DistributionId=self._distribution_id,
+                InvalidationBatch={
+                    "Paths": {"Quantity": len(paths), "Items": list(paths)},
+                    "CallerReference": caller_reference,
+                },
+            )
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if code in THROTTLE_CODES:
+                raise CdnThrottled(f"CreateInvalidation: {code}") from exc
+            raise CdnUnavailable(f"CreateInvalidation: {code or exc}") from exc
+        return str(response["Invalidation"]["Id"])
+
+
+class FaultInjectingCdn:
+    """Test-only: throttles while a fault budget lasts, then delegates.
+
+    Installed only when ``fault_injection`` is on (the ``local`` stage), so production pays
+    nothing. A test arms it by writing a budget of N into the distribution table; the
+    next N invalidations (across every worker process) fail as CloudFront's
+    ``TooManyInvalidationsInProgress`` would.
+    """
+
+    def __init__(self, inner: Cdn, take_fault: Callable[[str], bool]) -> None:
+        self._inner = inner
+        self._take_fault = take_fault
+
+    def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
+        if self._take_fault(THROTTLE_FAULT):
+            raise CdnThrottled("CreateInvalidation: TooManyInvalidationsInProgress (injected fault)")
+        return self._inner.create_invalidation(paths, caller_reference)

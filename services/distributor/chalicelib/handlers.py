@@ -1,0 +1,157 @@
+"""Handlers of ``recipe.merged``, in two passes over one batch.
+
+``publish`` moves each record's pointer and claims the pointer path for invalidation; after
+the whole batch is published, :meth:`BatchInvalidation.invalidate` makes as few
+invalidations as CloudFront's bounds allow; ``announce`` then emits each record's
+``recipe.distributed`` — or raises its invalidation's error so that record is retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from chalicelib.bootstrap import Deps
+from chalicelib.cdn import CdnThrottled
+from chalicelib.invalidation import PathClaim, month_of, plan_invalidations
+from chalicelib.publication import Pointer, PointerMove, candidate_pointer, pointer_key
+from circulion import log, metrics
+from circulion.adapters.object_store import put_json
+from circulion.cdn_signing import cdn_path
+from circulion.contracts.envelope import Envelope
+from circulion.contracts.events import RecipeDistributed, RecipeDistributedPayload, RecipeMerged
+from circulion.errors import TransientError
+
+SERVICE = "distributor"
+_POINTER_WRITE_ATTEMPTS = 3
+
+_log = logging.getLogger("circulion.distributor")
+
+
+class InvalidationPending(TransientError):
+    """The record's pointer moved but its invalidation has not been made."""
+
+    code = "invalidation_pending"
+
+
+class BatchInvalidation:
+    """One invocation's pointer paths, invalidated together once every pointer has moved.
+
+    Mutable on purpose and short-lived: built per invocation, never shared.
+    """
+
+    def __init__(self) -> None:
+        self._claims: list[PathClaim] = []
+        self._outcomes: dict[str, str | None] = {}
+        self._errors: dict[str, Exception] = {}
+
+    @property
+    def published(self) -> frozenset[str]:
+        """Recipes whose pointer step succeeded in this batch."""
+        return frozenset({c.recipe_id for c in self._claims} | set(self._outcomes))
+
+    def claim(self, recipe_id: str, version: str, path: str) -> None:
+        self._claims.append(PathClaim(recipe_id, version, path))
+
+    def settle(self, recipe_id: str, invalidation_id: str | None) -> None:
+        """The recipe needs no new invalidation (already made, or its pointer did not move)."""
+        self._outcomes.setdefault(recipe_id, invalidation_id)
+
+    def throttled(self, recipe_id: str) -> bool:
+        return isinstance(self._errors.get(recipe_id), CdnThrottled)
+
+    def invalidate(self, deps: Deps) -> None:
+        """Create (or find) the batch's invalidations; remember each recipe's id or error."""
+        settings = deps.settings
+        requests = plan_invalidations(
+            self._claims,
+            max_paths=settings.max_paths_per_invalidation,
+            max_wildcards=settings.max_wildcards_per_invalidation,
+        )
+        month = month_of(deps.clock())
+        for request in requests:
+            try:
+                invalidation_id = deps.store.find_invalidation(request.caller_reference)
+                if invalidation_id is None:
+                    invalidation_id = deps.cdn.create_invalidation(request.paths, request.caller_reference)
+                    if deps.store.record_invalidation(request.caller_reference, invalidation_id, request.paths, month):
+                        _count(deps, len(request.paths), month)
+                deps.store.record_recipe_invalidation(request.recipe_ids, invalidation_id)
+            except Exception as exc:  # noqa: BLE001 - re-raised for each of its records by `announce`
+                _log.warning(
+                    "invalidation failed; its records will be retried",
+                    extra=log.fields(paths=len(request.paths), error=f"{type(exc).__name__}: {exc}"),
+                )
+                if isinstance(exc, CdnThrottled):
+                    metrics.emit(SERVICE, "InvalidationThrottled", 1)
+                for recipe_id in request.recipe_ids:
+                    self._errors[recipe_id] = exc
+                continue
+            _log.info(
+                "invalidation covers the batch's pointers",
+                extra=log.fields(invalidation_id=invalidation_id, paths=len(request.paths)),
+            )
+            for recipe_id in request.recipe_ids:
+                self._outcomes[recipe_id] = invalidation_id
+
+    def outcome(self, recipe_id: str) -> str | None:
+        """The invalidation id covering the recipe; raises the error that prevented it."""
+        if recipe_id in self._errors:
+            raise self._errors[recipe_id]
+        if recipe_id not in self._outcomes:
+            raise InvalidationPending(f"no invalidation recorded for recipe {recipe_id}")
+        return self._outcomes[recipe_id]
+
+
+def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequence[Envelope]:
+    """Move the name's pointer forward if this version is newer; claim its path."""
+    candidate = candidate_pointer(message, deps.clock())
+    move, winner = deps.store.advance_pointer(candidate)
+    _log.info(
+        "pointer publication",
+        extra=log.fields(move=move.value, version=candidate.version, pointer_version=winner.version),
+    )
+    if move is PointerMove.STALE:
+        batch.settle(message.recipe_id, None)
+        return []
+    _write_pointer_object(deps, winner)
+    known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
+    if known is not None:
+        batch.settle(message.recipe_id, known)
+    else:
+        batch.claim(message.recipe_id, candidate.version, candidate.path)
+    return []
+
+
+def announce(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequence[Envelope]:
+    """Emit ``recipe.distributed`` once the recipe's invalidation (if any) exists."""
+    invalidation_id = batch.outcome(message.recipe_id)
+    artifact = message.payload.artifact
+    payload = RecipeDistributedPayload(
+        artifact=artifact,
+        download_path=cdn_path(artifact.key),
+        pointer_path=cdn_path(pointer_key(message.tenant_id, message.payload.recipe.name)),
+        invalidation_id=invalidation_id,
+    )
+    return [message.follow(RecipeDistributed, payload)]
+
+
+def _write_pointer_object(deps: Deps, pointer: Pointer) -> None:
+    """Copy the table's pointer to S3, until the copy matches the table after the write.
+
+    S3 offers no compare-and-swap the emulator honours, so two writers may race; whoever
+    writes last re-reads the table and rewrites if it moved, so S3 converges on the table.
+    """
+    bucket = deps.settings.resources.artifacts_bucket
+    for _ in range(_POINTER_WRITE_ATTEMPTS):
+        put_json(deps.objects, bucket, pointer.object_key, pointer.document())
+        latest = deps.store.current_pointer(pointer.tenant_id, pointer.name)
+        if latest is None or latest == pointer:
+            return
+        pointer = latest
+    raise TransientError(f"pointer {pointer.object_key} kept moving while it was written")
+
+
+def _count(deps: Deps, paths: int, month: str) -> None:
+    metrics.emit(SERVICE, "InvalidatedPaths", paths)
+    metrics.emit(SERVICE, "InvalidatedPathsThisMonth", deps.store.invalidated_paths(month), month=month)

@@ -1,0 +1,201 @@
+"""The distributor's own table, ``circulion-distribution``, behind a port.
+
+Items (``pk`` / ``sk``):
+
+* ``pointer#{tenant}#{name}`` / ``latest``: the authority over ``latest.json``;
+* ``recipe#{recipe_id}`` / ``distribution``: which invalidation covered this recipe, so a
+  redelivered message reuses it instead of creating another;
+* ``invalidation#{caller_reference}`` / ``invalidation``: an invalidation made for a batch;
+* ``usage#{YYYY-MM}`` / ``invalidated-paths``: paths invalidated that month (``ADD``);
+* ``fault#{name}`` / ``budget``: test-only fault budgets (see ``chalicelib.cdn``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from botocore.exceptions import ClientError
+
+from chalicelib.publication import Pointer, PointerMove, classify
+from circulion.errors import TransientError
+
+_POINTER_FIELDS = ("version", "order_key", "recipe_id", "key", "sha256", "published_at")
+
+
+class DistributionStore(Protocol):
+    """Port: the distributor's state."""
+
+    def advance_pointer(self, candidate: Pointer) -> tuple[PointerMove, Pointer]:
+        """Move the name's pointer to ``candidate`` if it is newer; return what happened and the winner."""
+        ...
+
+    def current_pointer(self, tenant_id: str, name: str) -> Pointer | None: ...
+
+    def recipe_invalidation(self, recipe_id: str) -> str | None: ...
+
+    def record_recipe_invalidation(self, recipe_ids: Sequence[str], invalidation_id: str) -> None: ...
+
+    def find_invalidation(self, caller_reference: str) -> str | None: ...
+
+    def record_invalidation(
+        self, caller_reference: str, invalidation_id: str, paths: Sequence[str], month: str
+    ) -> bool:
+        """Remember an invalidation and count its paths for ``month``, once; ``False`` if already known."""
+        ...
+
+    def invalidated_paths(self, month: str) -> int: ...
+
+    def take_fault(self, name: str) -> bool:
+        """Consume one unit of a test-only fault budget; ``True`` when the fault should fire."""
+        ...
+
+
+def _pointer_pk(tenant_id: str, name: str) -> str:
+    return f"pointer#{tenant_id}#{name}"
+
+
+class DynamoDistributionStore:
+    """:class:`DistributionStore` on DynamoDB; every decision is a conditional write."""
+
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self._db = dynamodb
+        self._table = table_name
+
+    def advance_pointer(self, candidate: Pointer) -> tuple[PointerMove, Pointer]:
+        values = {
+            ":version": {"S": candidate.version},
+            ":order_key": {"S": candidate.order_key},
+            ":recipe_id": {"S": candidate.recipe_id},
+            ":key": {"S": candidate.key},
+            ":sha256": {"S": candidate.sha256},
+            ":size": {"N": str(candidate.size)},
+            ":published_at": {"S": candidate.published_at},
+            ":tenant_id": {"S": candidate.tenant_id},
+            ":name": {"S": candidate.name},
+        }
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(_pointer_pk(candidate.tenant_id, candidate.name), "latest"),
+                UpdateExpression=(
+                    "SET #version = :version, order_key = :order_key, recipe_id = :recipe_id, #key = :key, "
+                    "sha256 = :sha256, size_bytes = :size, published_at = :published_at, "
+                    "tenant_id = :tenant_id, #name = :name"
+                ),
+                ConditionExpression="attribute_not_exists(pk) OR order_key < :order_key",
+                ExpressionAttributeNames={"#version": "version", "#key": "key", "#name": "name"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise TransientError(f"pointer update failed: {_code(exc)}") from exc
+            current = self.current_pointer(candidate.tenant_id, candidate.name)
+            if current is None:  # deleted in between: the next attempt will create it
+                raise TransientError("pointer vanished during its update") from exc
+            return classify(candidate, current), current
+        return PointerMove.MOVED, candidate
+
+    def current_pointer(self, tenant_id: str, name: str) -> Pointer | None:
+        item = self._get(_pointer_pk(tenant_id, name), "latest")
+        if item is None:
+            return None
+        fields = {f: item[f]["S"] for f in _POINTER_FIELDS}
+        return Pointer(tenant_id=tenant_id, name=name, size=int(item["size_bytes"]["N"]), **fields)
+
+    def recipe_invalidation(self, recipe_id: str) -> str | None:
+        item = self._get(f"recipe#{recipe_id}", "distribution")
+        return item["invalidation_id"]["S"] if item and "invalidation_id" in item else None
+
+    def record_recipe_invalidation(self, recipe_ids: Sequence[str], invalidation_id: str) -> None:
+        for recipe_id in sorted(set(recipe_ids)):
+            self._call(
+                "update_item",
+                TableName=self._table,
+                Key=self._key(f"recipe#{recipe_id}", "distribution"),
+                UpdateExpression="SET invalidation_id = if_not_exists(invalidation_id, :id)",
+                ExpressionAttributeValues={":id": {"S": invalidation_id}},
+            )
+
+    def find_invalidation(self, caller_reference: str) -> str | None:
+        item = self._get(f"invalidation#{caller_reference}", "invalidation")
+        return item["invalidation_id"]["S"] if item else None
+
+    def record_invalidation(
+        self, caller_reference: str, invalidation_id: str, paths: Sequence[str], month: str
+    ) -> bool:
+        # One transaction: the record and the monthly count move together or not at all,
+        # so a retried batch never counts its paths twice.
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": {
+                                **self._key(f"invalidation#{caller_reference}", "invalidation"),
+                                "invalidation_id": {"S": invalidation_id},
+                                "paths": {"L": [{"S": p} for p in paths]},
+                                "month": {"S": month},
+                            },
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": self._key(f"usage#{month}", "invalidated-paths"),
+                            "UpdateExpression": "ADD paths :paths, invalidations :one",
+                            "ExpressionAttributeValues": {":paths": {"N": str(len(paths))}, ":one": {"N": "1"}},
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if _code(exc) == "TransactionCanceledException" and _condition_failed(exc):
+                return False
+            raise TransientError(f"recording invalidation failed: {_code(exc)}") from exc
+        return True
+
+    def invalidated_paths(self, month: str) -> int:
+        item = self._get(f"usage#{month}", "invalidated-paths")
+        return int(item["paths"]["N"]) if item and "paths" in item else 0
+
+    def take_fault(self, name: str) -> bool:
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=self._key(f"fault#{name}", "budget"),
+                UpdateExpression="ADD remaining :minus_one",
+                ConditionExpression="remaining > :zero",
+                ExpressionAttributeValues={":minus_one": {"N": "-1"}, ":zero": {"N": "0"}},
+            )
+        except ClientError as exc:
+            if _code(exc) == "ConditionalCheckFailedException":
+                return False
+            raise TransientError(f"fault budget: {_code(exc)}") from exc
+        return True
+
+    @staticmethod
+    def _key(pk: str, sk: str) -> dict[str, dict[str, str]]:
+        return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+    def _get(self, pk: str, sk: str) -> dict[str, Any] | None:
+        response = self._call("get_item", TableName=self._table, Key=self._key(pk, sk), ConsistentRead=True)
+        item: dict[str, Any] | None = response.get("Item")
+        return item
+
+    def _call(self, operation: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self._db, operation)(**kwargs)
+        except ClientError as exc:
+            raise TransientError(f"{self._table} {operation}: {_code(exc)}") from exc
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def _condition_failed(exc: ClientError) -> bool:
+    reasons = exc.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or "ConditionalCheckFailed" in str(exc)
