@@ -1,0 +1,26 @@
+"""The merge coordinator: decorators and one-call handlers (logic lives in chalicelib)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice.app import Chalice, Rate
+
+from chalicelib import bootstrap, handlers, sweeping
+from circulion.batch import Consumer, for_each_record
+from circulion.contracts.events import ChunkProcessed, RecipeSplit
+from circulion.lambda_types import BatchResponse
+from circulion.settings import RESOURCES
+
+app = Chalice(app_name="circulion-merger")
+COORDINATE = Consumer(service="merger", function="coordinate", stage="merge")
+
+
+@app.on_sqs_message(queue=RESOURCES.merger_queue, batch_size=10)
+def coordinate(event: Any) -> BatchResponse:
+    return for_each_record(event, (RecipeSplit, ChunkProcessed), handlers.coordinate, bootstrap.deps(), COORDINATE)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def sweep(event: Any) -> dict[str, dict[str, int]]:
+    return {"actions": sweeping.sweep(bootstrap.deps()).actions}

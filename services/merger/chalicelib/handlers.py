@@ -1,0 +1,73 @@
+"""The merger's message handlers: record, decide, act.
+
+``coordinate`` records what arrived (a plan or a chunk result) in the ledger, then asks
+:func:`chalicelib.ledger.next_step` what to do: wait, merge under a lease, retry later
+because someone else holds the lease, or re-emit the recorded outcome.
+"""
+
+from __future__ import annotations
+
+from chalicelib import merging
+from chalicelib.bootstrap import Deps
+from chalicelib.ledger import Step, next_step, with_lease
+from circulion.contracts.envelope import Envelope
+from circulion.contracts.events import ChunkProcessed, RecipeSplit
+from circulion.errors import PermanentError, TransientError, UnexpectedEventType
+
+_CAS_ATTEMPTS = 5
+
+
+class InvalidChunk(PermanentError):
+    """A chunk result contradicts itself or the recorded plan."""
+
+    code = "invalid_chunk"
+
+
+class LeaseHeld(TransientError):
+    """Another invocation is merging this recipe; retry once its lease may have expired."""
+
+    code = "lease_held"
+
+
+def coordinate(message: Envelope, deps: Deps) -> list[Envelope]:
+    """Record a plan or a chunk result; merge when the recipe becomes complete."""
+    now = deps.clock()
+    if isinstance(message, RecipeSplit):
+        deps.ledger.record_plan(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
+    elif not isinstance(message, ChunkProcessed):
+        raise UnexpectedEventType(f"the merger does not handle {message.type!r}")
+    else:
+        _check_chunk(message, deps)
+        deps.ledger.record_chunk(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
+    deps.checkpoint("recorded")
+    return advance(message, deps)
+
+
+def advance(message: RecipeSplit | ChunkProcessed, deps: Deps) -> list[Envelope]:
+    """Act on the job's state: the decision is pure, the lease a compare-and-set."""
+    owner = deps.new_owner()
+    for _ in range(_CAS_ATTEMPTS):
+        now = deps.clock()
+        job = deps.ledger.get(message.recipe_id)
+        step = next_step(job, now)
+        if step is Step.WAIT or job is None:
+            return []
+        if step is Step.REPORT:
+            return merging.recorded_outcome(job, message)
+        if step is Step.BUSY:
+            raise LeaseHeld(f"{job.recipe_id} is being merged by {job.lease_owner} until {job.lease_expires_at}")
+        leased = deps.ledger.replace(job, with_lease(job, owner, now, deps.settings.lease_seconds))
+        if leased is None:
+            continue  # the job changed under us: decide again on its new state
+        deps.checkpoint("lease_taken")
+        return merging.merge_under_lease(job, leased, owner, message, deps)
+    raise TransientError(f"{message.recipe_id}: the ledger job kept changing; retrying later")
+
+
+def _check_chunk(message: ChunkProcessed, deps: Deps) -> None:
+    payload = message.payload
+    if payload.chunk.index >= payload.total_chunks or payload.chunk.end < payload.chunk.start:
+        raise InvalidChunk(f"chunk {payload.chunk.index} of {payload.total_chunks} is not a valid chunk")
+    job = deps.ledger.get(message.recipe_id)
+    if job is not None and job.total is not None and job.total != payload.total_chunks:
+        raise InvalidChunk(f"chunk says {payload.total_chunks} chunks, the plan has {job.total}")
