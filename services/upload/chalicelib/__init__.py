@@ -1,0 +1,1 @@
+"""The upload service: customer API, upload validation and the recipe status projection."""

@@ -1,0 +1,113 @@
+"""Wiring, once per warm process: settings, the platform's adapters and the service's own."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.config import Config
+
+from chalicelib.api import ApiDeps, UrlSigner
+from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
+from chalicelib.dynamo_store import DynamoRecipeStore
+from chalicelib.errors import Unavailable
+from chalicelib.settings import UploadSettings
+from chalicelib.store import RecipeStore
+from chalicelib.upload_urls import S3UploadUrls, UploadUrls
+from circulion.adapters.dead_letters import DeadLetters
+from circulion.adapters.object_store import ObjectStore
+from circulion.batch import MessagePublisher
+from circulion.platform import build_platform
+
+SERVICE = "upload"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Deps:
+    """Everything the upload service's handlers and routes use."""
+
+    settings: UploadSettings
+    publisher: MessagePublisher
+    dead_letters: DeadLetters | None
+    store: RecipeStore
+    objects: ObjectStore
+    urls: UploadUrls
+    verifier: Callable[[], TokenVerifier]
+    signer: Callable[[], UrlSigner]
+    clock: Callable[[], datetime] = field(default=_now)
+
+    @property
+    def api(self) -> ApiDeps:
+        return ApiDeps(settings=self.settings, store=self.store, urls=self.urls, signer=self.signer, clock=self.clock)
+
+
+def build_verifier(settings: UploadSettings) -> TokenVerifier:
+    if not settings.jwks_url or not settings.token_issuer:
+        raise Unavailable("token verification is not configured (jwks_url, token_issuer)")
+    keys = JwksKeys(settings.jwks_url, min_refresh_interval_s=settings.jwks_refresh_min_interval_s)
+    rules = TokenRules(
+        issuer=settings.token_issuer, audience=settings.token_audience, tenant_claim=settings.tenant_claim
+    )
+    return TokenVerifier(keys, rules)
+
+
+def _presigning_client(settings: UploadSettings) -> Any:
+    import boto3
+
+    config = Config(
+        signature_version="s3v4",
+        s3={"addressing_style": "path"} if settings.endpoint_url else {},
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.session.Session(region_name=settings.region).client(
+        "s3", endpoint_url=settings.endpoint_url, config=config
+    )
+
+
+_override: Deps | None = None
+
+
+def use(deps: Deps | None) -> None:
+    """Tests inject fakes here; ``None`` goes back to the real wiring."""
+    global _override  # noqa: PLW0603 - the one test seam, instead of patching modules
+    _override = deps
+
+
+def deps() -> Deps:
+    return _override if _override is not None else _real_deps()
+
+
+@functools.cache
+def _real_deps() -> Deps:
+    settings = UploadSettings.from_env()
+    platform = build_platform(SERVICE, settings)
+    clients = platform.clients
+
+    @functools.cache
+    def verifier() -> TokenVerifier:
+        return build_verifier(settings)
+
+    @functools.cache
+    def signer() -> UrlSigner:
+        from circulion.cdn_signing import load_signer
+
+        return load_signer(clients.client("secretsmanager"), settings.cdn_key_secret_id)
+
+    return Deps(
+        settings=settings,
+        publisher=platform.publisher,
+        dead_letters=platform.dead_letters,
+        store=DynamoRecipeStore(clients.client("dynamodb"), settings.resources.recipes_table),
+        objects=platform.objects,
+        urls=S3UploadUrls(_presigning_client(settings)),
+        verifier=verifier,
+        signer=signer,
+    )

@@ -1,0 +1,269 @@
+""":class:`~chalicelib.store.RecipeStore` on DynamoDB (or the emulator's)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.errors import StoreConflict, VersionTaken
+from chalicelib.projection import Change
+from chalicelib.recipe import Recipe, Status
+from chalicelib.recipe_item import RECIPE_SK, from_item, to_item
+from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
+from circulion.errors import TransientError
+
+MAX_PAGES_PER_LIST = 10
+"""Filtered listings read at most this many index pages per call, then return a cursor."""
+
+_ser = TypeSerializer()
+_de = TypeDeserializer()
+
+
+def _conditional_failed(exc: ClientError) -> bool:
+    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
+
+
+def _transient(exc: ClientError, what: str) -> TransientError:
+    return TransientError(f"{what}: {exc.response.get('Error', {}).get('Code', exc)}")
+
+
+def _dump(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _ser.serialize(v) for k, v in values.items()}
+
+
+def _load(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _de.deserialize(v) for k, v in item.items()}
+
+
+class DynamoRecipeStore(RecipeStore):
+    """The recipes table through a boto3 DynamoDB client."""
+
+    def __init__(self, dynamodb: Any, table: str) -> None:
+        self._db = dynamodb
+        self._table = table
+
+    def create(self, recipe: Recipe) -> None:
+        claim = {"pk": name_pk(recipe.tenant_id, recipe.name), "sk": f"VERSION#{recipe.version}"}
+        claim["recipe_id"] = recipe.recipe_id
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": _dump(claim),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                    {
+                        "Put": {
+                            "TableName": self._table,
+                            "Item": _dump(to_item(recipe)),
+                            "ConditionExpression": "attribute_not_exists(pk)",
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                reasons = exc.response.get("CancellationReasons") or []
+                if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                    raise VersionTaken(f"{recipe.name} {recipe.version} already exists") from exc
+            raise _transient(exc, "create recipe") from exc
+
+    def versions(self, tenant_id: str, name: str) -> list[str]:
+        found: list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
+            "ExpressionAttributeValues": _dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
+            "ProjectionExpression": "sk",
+        }
+        while True:
+            try:
+                page = self._db.query(**kwargs)
+            except ClientError as exc:
+                raise _transient(exc, "list versions") from exc
+            found.extend(str(_load(i)["sk"]).removeprefix("VERSION#") for i in page.get("Items", []))
+            if "LastEvaluatedKey" not in page:
+                return found
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def get(self, recipe_id: str) -> Recipe | None:
+        try:
+            r = self._db.get_item(
+                TableName=self._table, Key=_dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}), ConsistentRead=True
+            )
+        except ClientError as exc:
+            raise _transient(exc, "get recipe") from exc
+        return from_item(_load(r["Item"])) if "Item" in r else None
+
+    def list(self, query: ListQuery) -> Page:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "gsi1",
+            "KeyConditionExpression": "gsi1pk = :t",
+            "ScanIndexForward": False,
+            "Limit": query.limit,
+        }
+        values: dict[str, Any] = {":t": tenant_pk(query.tenant_id)}
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        if query.status is not None:
+            filters.append("#s = :s")
+            names["#s"] = "status"
+            values[":s"] = query.status.value
+        if query.name is not None:
+            filters.append("#n = :n")
+            names["#n"] = "name"
+            values[":n"] = query.name
+        if filters:
+            kwargs["FilterExpression"] = " AND ".join(filters)
+            kwargs["ExpressionAttributeNames"] = names
+        kwargs["ExpressionAttributeValues"] = _dump(values)
+        if query.cursor:
+            kwargs["ExclusiveStartKey"] = _dump(decode_cursor(query.cursor, query.tenant_id))
+        items: list[dict[str, Any]] = []
+        for _ in range(MAX_PAGES_PER_LIST):
+            try:
+                page = self._db.query(**kwargs)
+            except ClientError as exc:
+                raise _transient(exc, "list recipes") from exc
+            for raw in page.get("Items", []):
+                items.append(_load(raw))
+                if len(items) == query.limit:
+                    return Page([from_item(i) for i in items], _cursor_of(items[-1]))
+            last = page.get("LastEvaluatedKey")
+            if last is None:
+                return Page([from_item(i) for i in items], None)
+            kwargs["ExclusiveStartKey"] = last
+        return Page([from_item(i) for i in items], encode_cursor({k: str(v) for k, v in _load(last).items()}))
+
+    def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
+        self._update(
+            recipe_id,
+            "SET upload_completed = :t, updated_at = :now",
+            {":t": True, ":now": now.isoformat()},
+        )
+
+    def abort(self, recipe: Recipe, now: datetime) -> bool:
+        claim = {"pk": name_pk(recipe.tenant_id, recipe.name), "sk": f"VERSION#{recipe.version}"}
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": self._table,
+                            "Key": _dump({"pk": recipe_pk(recipe.recipe_id), "sk": RECIPE_SK}),
+                            "UpdateExpression": "SET #s = :aborted, updated_at = :now ADD revision :one",
+                            "ConditionExpression": "#s = :waiting AND upload_completed = :f",
+                            "ExpressionAttributeNames": {"#s": "status"},
+                            "ExpressionAttributeValues": _dump(
+                                {
+                                    ":aborted": Status.ABORTED.value,
+                                    ":waiting": Status.AWAITING_UPLOAD.value,
+                                    ":now": now.isoformat(),
+                                    ":one": 1,
+                                    ":f": False,
+                                }
+                            ),
+                        }
+                    },
+                    {
+                        "Delete": {
+                            "TableName": self._table,
+                            "Key": _dump(claim),
+                            "ConditionExpression": "recipe_id = :id",
+                            "ExpressionAttributeValues": _dump({":id": recipe.recipe_id}),
+                        }
+                    },
+                ]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
+                return False
+            raise _transient(exc, "abort recipe") from exc
+        return True
+
+    def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
+        try:
+            self._update(
+                recipe_id,
+                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now ADD revision :one",
+                {
+                    ":validating": Status.VALIDATING.value,
+                    ":waiting": Status.AWAITING_UPLOAD.value,
+                    ":lease": lease_until.isoformat(),
+                    ":now": now.isoformat(),
+                    ":one": 1,
+                },
+                condition="#s = :waiting OR (#s = :validating AND validation_lease_until < :now)",
+                names={"#s": "status"},
+            )
+        except StoreConflict:
+            return False
+        return True
+
+    def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
+        sets = ["updated_at = :now"]
+        values: dict[str, Any] = {":now": now.isoformat(), ":rev": recipe.revision, ":one": 1}
+        adds = ["revision :one"]
+        if change.status is not None:
+            sets.append("#s = :status")
+            values[":status"] = change.status.value
+        if change.failed_at is not None:
+            sets.append("failed_at = :failed_at")
+            values[":failed_at"] = change.failed_at.isoformat()
+        if change.chunks_total is not None:
+            sets.append("chunks_total = :total")
+            values[":total"] = change.chunks_total
+        if change.errors:
+            sets.append("errors = :errors")
+            values[":errors"] = json.dumps(list(change.errors))
+        if change.artifact is not None:
+            sets.append("artifact = :artifact")
+            values[":artifact"] = json.dumps(change.artifact.__dict__)
+        if change.chunk_index is not None:
+            # A number set: a redelivered chunk.processed adds nothing, so the count stays exact.
+            adds.append("chunks_seen :chunk")
+            values[":chunk"] = {change.chunk_index}
+        self._update(
+            recipe.recipe_id,
+            f"SET {', '.join(sets)} ADD {', '.join(adds)}",
+            values,
+            condition="revision = :rev",
+            names={"#s": "status"} if change.status is not None else None,
+        )
+
+    def _update(
+        self,
+        recipe_id: str,
+        expression: str,
+        values: dict[str, Any],
+        *,
+        condition: str = "attribute_exists(pk)",
+        names: dict[str, str] | None = None,
+    ) -> None:
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": _dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}),
+            "UpdateExpression": expression,
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": _dump(values),
+        }
+        if names:
+            kwargs["ExpressionAttributeNames"] = names
+        try:
+            self._db.update_item(**kwargs)
+        except ClientError as exc:
+            if _conditional_failed(exc):
+                raise StoreConflict(f"recipe {recipe_id} changed or is not in the expected state") from exc
+            raise _transient(exc, "update recipe") from exc
+
+
+def _cursor_of(item: dict[str, Any]) -> str:
+    return encode_cursor({k: str(item[k]) for k in ("pk", "sk", "gsi1pk", "gsi1sk")})

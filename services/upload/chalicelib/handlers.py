@@ -1,0 +1,137 @@
+"""One function per message: ``validate`` (an object arrived) and ``track_status`` (any
+lifecycle event). Each returns the events to publish; the batch processor publishes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from chalicelib.bootstrap import Deps
+from chalicelib.content_check import check_object
+from chalicelib.errors import StoreConflict
+from chalicelib.notifications import NotificationIgnored, ObjectArrived
+from chalicelib.projection import State, project
+from chalicelib.recipe import CONTENT_KINDS, Recipe, Status
+from circulion import log
+from circulion.contracts import (
+    MAX_ISSUES_PER_MESSAGE,
+    Envelope,
+    ObjectRef,
+    RecipeDescription,
+    RecipeRejected,
+    RecipeRejectedPayload,
+    RecipeValidated,
+    RecipeValidatedPayload,
+    ValidationIssue,
+)
+from circulion.errors import TransientError
+
+_log = logging.getLogger("circulion.upload.handlers")
+
+STATUS_TAG = "circulion-status"
+REASONS_TAG = "circulion-reasons"
+APPLY_ATTEMPTS = 5
+
+
+def validate(message: ObjectArrived | NotificationIgnored, deps: Deps) -> Sequence[Envelope]:  # noqa: PLR0911 - one exit per documented case
+    """Check an arrived object against its recipe; emit validated or rejected.
+
+    Idempotent on the recipe: a recipe past validation, or whose validation another
+    invocation holds under a lease, is left alone (S3 sends two events per multipart
+    completion on the emulator, and SQS may redeliver).
+    """
+    if isinstance(message, NotificationIgnored):
+        _log.info(
+            "notification ignored", extra=log.fields(reason=message.payload.reason, detail=message.payload.detail)
+        )
+        return []
+    obj = message.payload
+    recipe = deps.store.get(message.recipe_id)
+    if recipe is None or recipe.tenant_id != message.tenant_id:
+        _log.error("object with no recipe record rejected", extra=log.fields(bucket=obj.bucket, key=obj.key))
+        _tag(deps, obj.bucket, obj.key, obj.version_id, "rejected", ["no_recipe"])
+        return []
+    if recipe.status is Status.ABORTED:
+        _log.warning("object arrived for an aborted upload", extra=log.fields(key=obj.key))
+        _tag(deps, obj.bucket, obj.key, obj.version_id, "aborted", [])
+        return []
+    if recipe.status not in (Status.AWAITING_UPLOAD, Status.VALIDATING):
+        _log.info("duplicate notification: recipe already past validation", extra=log.fields(status=recipe.status))
+        return []
+    now = deps.clock()
+    lease_until = now + timedelta(seconds=deps.settings.validation_lease_s)
+    if not deps.store.claim_validation(recipe.recipe_id, now, lease_until):
+        _log.info("validation already in progress elsewhere; dropping the duplicate")
+        return []
+    info = deps.objects.head(obj.bucket, obj.key, obj.version_id)
+    version_id = obj.version_id or info.version_id
+
+    def read(start: int, end: int) -> bytes:
+        data: bytes = deps.objects.get_range(obj.bucket, obj.key, start, end, version_id)
+        return data
+
+    issues = check_object(
+        read,
+        info.size,
+        recipe.size,
+        recipe.sha256,
+        recipe.content_type,
+        range_bytes=deps.settings.validate_range_bytes,
+        concurrency=deps.settings.validate_concurrency,
+    )
+    source = ObjectRef(bucket=obj.bucket, key=obj.key, version_id=version_id)
+    if issues:
+        _tag(deps, obj.bucket, obj.key, version_id, "rejected", [i.code for i in issues])
+        _log.info("upload rejected", extra=log.fields(reasons=[i.code for i in issues]))
+        return [_rejected(message, issues)]
+    _tag(deps, obj.bucket, obj.key, version_id, "validated", [])
+    return [
+        message.follow(
+            RecipeValidated,
+            RecipeValidatedPayload(recipe=_description(recipe), kind=CONTENT_KINDS[recipe.content_type], source=source),  # type: ignore[arg-type]
+        )
+    ]
+
+
+def _description(recipe: Recipe) -> RecipeDescription:
+    return RecipeDescription(
+        name=recipe.name,
+        version=recipe.version,
+        content_type=recipe.content_type,
+        size_bytes=recipe.size,
+        sha256=recipe.sha256,
+    )
+
+
+def _rejected(message: ObjectArrived, issues: list[ValidationIssue]) -> RecipeRejected:
+    return message.follow(
+        RecipeRejected,
+        RecipeRejectedPayload(stage="validation", issues=issues[:MAX_ISSUES_PER_MESSAGE], issue_count=len(issues)),
+    )
+
+
+def _tag(deps: Deps, bucket: str, key: str, version_id: str | None, status: str, reasons: list[str]) -> None:
+    """Mark the object with its outcome; a rejected object is kept, never deleted."""
+    tags = {STATUS_TAG: status}
+    if reasons:
+        tags[REASONS_TAG] = "+".join(reasons)[:256]
+    deps.objects.set_tags(bucket, key, tags, version_id)
+
+
+def track_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
+    """Project one lifecycle event onto the recipe's record (see :mod:`chalicelib.projection`)."""
+    for _ in range(APPLY_ATTEMPTS):
+        recipe = deps.store.get(message.recipe_id)
+        if recipe is None or recipe.tenant_id != message.tenant_id:
+            _log.warning("event for an unknown recipe ignored", extra=log.fields(type=message.type))
+            return []
+        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total), message)
+        if change is None:
+            return []
+        try:
+            deps.store.apply(recipe, change, deps.clock())
+        except StoreConflict:
+            continue  # another event changed the record since we read it: recompute
+        return []
+    raise TransientError(f"recipe {message.recipe_id} kept changing; will retry")

@@ -1,0 +1,157 @@
+"""The OpenAPI 3.1 document of the API, generated from the pydantic models."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic.json_schema import models_json_schema
+
+from chalicelib.models import (
+    CompleteUpload,
+    CreateRecipe,
+    Download,
+    ErrorBody,
+    Health,
+    PartUrls,
+    RecipeCreated,
+    RecipeList,
+    RecipeView,
+)
+from chalicelib.recipe import Status
+
+REF = "#/components/schemas/{model}"
+_ERRORS = {
+    "400": "invalid request",
+    "401": "missing, expired or invalid token",
+    "404": "no such recipe for this tenant",
+    "409": "the recipe's state does not allow this",
+}
+
+
+def _ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": REF.format(model=model.__name__)}
+
+
+def _json(model: type[BaseModel]) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": _ref(model)}}}
+
+
+def _op(
+    op_id: str,
+    summary: str,
+    ok: type[BaseModel],
+    *,
+    status: str = "200",
+    body: type[BaseModel] | None = None,
+    params: list[dict[str, Any]] | None = None,
+    auth: bool = True,
+    errors: tuple[str, ...] = ("400", "401", "404"),
+) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": op_id,
+        "summary": summary,
+        "responses": {status: {"description": "success", **_json(ok)}},
+    }
+    for code in errors if auth else ():
+        op["responses"][code] = {"description": _ERRORS[code], **_json(ErrorBody)}
+    if not auth:
+        op["security"] = []
+    if body is not None:
+        op["requestBody"] = {"required": True, **_json(body)}
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_id() -> dict[str, Any]:
+    return {"name": "recipe_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _query(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema}
+
+
+@functools.cache
+def document() -> str:
+    """The document as JSON text (built once per process)."""
+    models: list[type[BaseModel]] = [
+        CreateRecipe,
+        CompleteUpload,
+        RecipeCreated,
+        RecipeView,
+        RecipeList,
+        PartUrls,
+        Download,
+        Health,
+        ErrorBody,
+    ]
+    _, schemas = models_json_schema([(m, "validation") for m in models], ref_template=REF)
+    list_params = [
+        _query("status", {"type": "string", "enum": [s.value for s in Status]}),
+        _query("name", {"type": "string", "maxLength": 128}),
+        _query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+        _query("cursor", {"type": "string"}),
+    ]
+    part_params = [
+        _query("first", {"type": "integer", "minimum": 1}),
+        _query("count", {"type": "integer", "minimum": 1, "maximum": 100}),
+    ]
+    conflict = ("400", "401", "404", "409")
+    paths = {
+        "/health": {"get": _op("health", "liveness", Health, auth=False)},
+        "/recipes": {
+            "post": _op(
+                "createRecipe",
+                "declare a recipe and get upload URLs",
+                RecipeCreated,
+                status="201",
+                body=CreateRecipe,
+                errors=("400", "401", "409"),
+            ),
+            "get": _op(
+                "listRecipes",
+                "the tenant's recipes, newest first",
+                RecipeList,
+                params=list_params,
+                errors=("400", "401"),
+            ),
+        },
+        "/recipes/{recipe_id}": {"get": _op("getRecipe", "one recipe", RecipeView, params=[_path_id()])},
+        "/recipes/{recipe_id}/parts": {
+            "get": _op(
+                "getPartUrls", "presigned part URLs", PartUrls, params=[_path_id(), *part_params], errors=conflict
+            )
+        },
+        "/recipes/{recipe_id}/complete": {
+            "post": _op(
+                "completeUpload",
+                "complete a multipart upload",
+                RecipeView,
+                body=CompleteUpload,
+                params=[_path_id()],
+                errors=conflict,
+            )
+        },
+        "/recipes/{recipe_id}/abort": {
+            "post": _op("abortUpload", "cancel an unfinished upload", RecipeView, params=[_path_id()], errors=conflict)
+        },
+        "/recipes/{recipe_id}/download": {
+            "get": _op(
+                "getDownload", "a signed URL to the distributed archive", Download, params=[_path_id()], errors=conflict
+            )
+        },
+    }
+    doc = {
+        "openapi": "3.1.0",
+        "info": {"title": "CIRCU-LI-ION upload API", "version": "1.0.0"},
+        "paths": paths,
+        "components": {
+            "schemas": schemas["$defs"],
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+        "security": [{"bearer": []}],
+    }
+    return json.dumps(doc)

@@ -1,0 +1,134 @@
+"""The recipe as the upload service records it: status, declaration, progress, outcome."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Where a recipe is. Progress statuses are ordered; the last three are terminal.
+
+    ``ABORTED`` is the customer's own cancellation of an unfinished upload.
+    """
+
+    AWAITING_UPLOAD = "AWAITING_UPLOAD"
+    VALIDATING = "VALIDATING"
+    PROCESSING = "PROCESSING"
+    MERGING = "MERGING"
+    DISTRIBUTING = "DISTRIBUTING"
+    DISTRIBUTED = "DISTRIBUTED"
+    REJECTED = "REJECTED"
+    FAILED = "FAILED"
+    ABORTED = "ABORTED"
+
+
+PROGRESS_ORDER: tuple[Status, ...] = (
+    Status.AWAITING_UPLOAD,
+    Status.VALIDATING,
+    Status.PROCESSING,
+    Status.MERGING,
+    Status.DISTRIBUTING,
+    Status.DISTRIBUTED,
+)
+
+TERMINAL: frozenset[Status] = frozenset({Status.DISTRIBUTED, Status.REJECTED, Status.FAILED, Status.ABORTED})
+
+CONTENT_KINDS: dict[str, str] = {
+    "application/json": "document",
+    "application/x-ndjson": "stream",
+    "application/octet-stream": "asset",
+}
+"""Allowed content types and the processing kind each one gets."""
+
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+VERSION_PATTERN = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+FIRST_VERSION = "1.0.0"
+
+
+def rank(status: Status) -> int:
+    """Position in the progress order; terminal failures rank above everything."""
+    return PROGRESS_ORDER.index(status) if status in PROGRESS_ORDER else len(PROGRESS_ORDER)
+
+
+def name_problem(name: str) -> str | None:
+    """Why ``name`` is not a valid recipe name, or ``None``.
+
+    Names become S3 key segments and CDN paths, so path tricks (``..``, leading dots,
+    slashes) are refused rather than escaped.
+    """
+    if not NAME_PATTERN.match(name):
+        return "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit"
+    if ".." in name:
+        return "must not contain '..'"
+    return None
+
+
+def version_key(version: str) -> tuple[int, int, int]:
+    """Numeric sort key of a ``MAJOR.MINOR.PATCH`` version."""
+    major, minor, patch = (int(p) for p in version.split("."))
+    return major, minor, patch
+
+
+def next_version(existing: list[str]) -> str:
+    """The version an upload without an explicit one gets: the highest plus one patch."""
+    valid = [v for v in existing if VERSION_PATTERN.match(v)]
+    if not valid:
+        return FIRST_VERSION
+    major, minor, patch = max(version_key(v) for v in valid)
+    return f"{major}.{minor}.{patch + 1}"
+
+
+@dataclass(frozen=True)
+class Multipart:
+    upload_id: str
+    part_size: int
+    part_count: int
+
+
+@dataclass(frozen=True)
+class Artifact:
+    bucket: str
+    key: str
+    size_bytes: int
+    sha256: str
+    download_path: str | None = None
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One upload of one version of a named recipe, owned by a tenant."""
+
+    recipe_id: str
+    tenant_id: str
+    name: str
+    version: str
+    content_type: str
+    size: int
+    sha256: str
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    bucket: str
+    key: str
+    multipart: Multipart | None = None
+    upload_completed: bool = False
+    trace_header: str | None = None
+    chunks_total: int | None = None
+    chunks_done: int = 0
+    errors: tuple[dict[str, object], ...] = ()
+    artifact: Artifact | None = None
+    failed_at: datetime | None = None
+    validation_lease_until: datetime | None = None
+    revision: int = 0
+
+    @property
+    def kind(self) -> str:
+        return CONTENT_KINDS[self.content_type]
+
+
+def object_key(tenant_id: str, recipe_id: str) -> str:
+    """Where the customer's bytes land in the uploads bucket."""
+    return f"incoming/{tenant_id}/{recipe_id}"

@@ -1,0 +1,84 @@
+"""A recipe as a DynamoDB item (plain Python values, before type serialisation)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from chalicelib.recipe import Artifact, Multipart, Recipe, Status
+from chalicelib.store import created_sk, recipe_pk, tenant_pk
+
+RECIPE_SK = "RECIPE"
+
+
+def to_item(recipe: Recipe) -> dict[str, Any]:
+    """The DynamoDB item (plain Python values) of a recipe."""
+    item: dict[str, Any] = {
+        "pk": recipe_pk(recipe.recipe_id),
+        "sk": RECIPE_SK,
+        "gsi1pk": tenant_pk(recipe.tenant_id),
+        "gsi1sk": created_sk(recipe),
+        "recipe_id": recipe.recipe_id,
+        "tenant_id": recipe.tenant_id,
+        "name": recipe.name,
+        "version": recipe.version,
+        "content_type": recipe.content_type,
+        "size": recipe.size,
+        "sha256": recipe.sha256,
+        "status": recipe.status.value,
+        "created_at": recipe.created_at.isoformat(),
+        "updated_at": recipe.updated_at.isoformat(),
+        "bucket": recipe.bucket,
+        "object_key": recipe.key,
+        "upload_completed": recipe.upload_completed,
+        "chunks_done": recipe.chunks_done,
+        "errors": json.dumps(list(recipe.errors)),
+        "revision": recipe.revision,
+    }
+    if recipe.multipart:
+        item["upload_id"] = recipe.multipart.upload_id
+        item["part_size"] = recipe.multipart.part_size
+        item["part_count"] = recipe.multipart.part_count
+    if recipe.trace_header:
+        item["trace_header"] = recipe.trace_header
+    if recipe.chunks_total is not None:
+        item["chunks_total"] = recipe.chunks_total
+    if recipe.artifact:
+        item["artifact"] = json.dumps(recipe.artifact.__dict__)
+    if recipe.failed_at:
+        item["failed_at"] = recipe.failed_at.isoformat()
+    return item
+
+
+def from_item(item: dict[str, Any]) -> Recipe:
+    """A recipe from its DynamoDB item (plain Python values)."""
+    multipart = None
+    if item.get("upload_id"):
+        multipart = Multipart(str(item["upload_id"]), int(item["part_size"]), int(item["part_count"]))
+    lease = item.get("validation_lease_until")
+    seen = item.get("chunks_seen")
+    return Recipe(
+        recipe_id=str(item["recipe_id"]),
+        tenant_id=str(item["tenant_id"]),
+        name=str(item["name"]),
+        version=str(item["version"]),
+        content_type=str(item["content_type"]),
+        size=int(item["size"]),
+        sha256=str(item["sha256"]),
+        status=Status(item["status"]),
+        created_at=datetime.fromisoformat(item["created_at"]),
+        updated_at=datetime.fromisoformat(item["updated_at"]),
+        bucket=str(item["bucket"]),
+        key=str(item["object_key"]),
+        multipart=multipart,
+        upload_completed=bool(item.get("upload_completed", False)),
+        trace_header=item.get("trace_header"),
+        chunks_total=int(item["chunks_total"]) if item.get("chunks_total") is not None else None,
+        chunks_done=len(seen) if seen else 0,
+        errors=tuple(json.loads(item.get("errors", "[]"))),
+        artifact=Artifact(**json.loads(item["artifact"])) if item.get("artifact") else None,
+        failed_at=datetime.fromisoformat(item["failed_at"]) if item.get("failed_at") else None,
+        validation_lease_until=datetime.fromisoformat(lease) if lease else None,
+        revision=int(item.get("revision", 0)),
+    )

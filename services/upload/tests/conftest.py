@@ -1,0 +1,66 @@
+"""Each test gets fresh fakes wired into the app through ``bootstrap.use``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from chalicelib import bootstrap
+from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
+from chalicelib.settings import MIB, UploadSettings
+from circulion.adapters.event_bus import Publisher
+from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
+from tests.fakes import AUDIENCE, ISSUER, FakeSigner, FakeUploadUrls, InMemoryRecipeStore, TestIssuer
+
+_ISSUER = TestIssuer()
+
+
+@dataclass
+class World:
+    deps: bootstrap.Deps
+    store: InMemoryRecipeStore
+    objects: InMemoryObjectStore
+    bus: InMemoryEventBus
+    dead_letters: InMemoryDeadLetters
+    issuer: TestIssuer
+
+
+@pytest.fixture
+def world() -> Iterator[World]:
+    settings = UploadSettings(
+        tracing_enabled=False,
+        jwks_url="http://issuer.test/jwks",
+        token_issuer=ISSUER,
+        token_audience=AUDIENCE,
+        cdn_base_url="https://cdn.test",
+        single_put_max_bytes=8 * MIB,
+        part_size_bytes=5 * MIB,
+        validate_range_bytes=1024,
+        validate_concurrency=3,
+    )
+    store = InMemoryRecipeStore()
+    objects = InMemoryObjectStore()
+    bus = InMemoryEventBus()
+    dead = InMemoryDeadLetters()
+    verifier = TokenVerifier(
+        JwksKeys(settings.jwks_url or "", fetch=lambda _url: _ISSUER.jwks()),
+        TokenRules(issuer=ISSUER, audience=AUDIENCE),
+    )
+    signer = FakeSigner()
+    deps = bootstrap.Deps(
+        settings=settings,
+        publisher=Publisher(bus),
+        dead_letters=dead,
+        store=store,
+        objects=objects,
+        urls=FakeUploadUrls(objects),
+        verifier=lambda: verifier,
+        signer=lambda: signer,
+    )
+    bootstrap.use(deps)
+    try:
+        yield World(deps, store, objects, bus, dead, _ISSUER)
+    finally:
+        bootstrap.use(None)
