@@ -7,12 +7,12 @@ import json
 from typing import Any
 
 import pytest
+from app import app
 from chalice.test import Client
 
-from app import app
 from chalicelib.recipe import Status
 from chalicelib.settings import MIB
-from circulion.contracts import RecipeDistributed, RecipeDistributedPayload, ArtifactRef
+from circulion.contracts import ArtifactRef, RecipeDistributed, RecipeDistributedPayload
 from circulion.testing import sqs_event
 from tests.conftest import World
 
