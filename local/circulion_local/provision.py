@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from circulion import log
+from circulion.log import fields, get_logger
 from circulion_local.cfn import cdn, messaging, security, storage
 from circulion_local.cfn.base import AwsEndpoint, ResourceType
 from circulion_local.cfn.errors import ProvisioningError
@@ -53,7 +53,7 @@ RESOURCE_TYPES: Mapping[str, ResourceType] = {
 }
 """Every resource type the local provisioner can create."""
 
-_logger = log.get_logger("circulion_local.provision")
+_logger = get_logger("circulion_local.provision")
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def provision_stack(endpoint_url: str, template: Path, parameters: Mapping[str, 
         for name, output in parsed.outputs.items()
         if resolver.condition(output.get("Condition"))
     }
-    _logger.info("provisioned", extra=log.fields(resources=len(resources), outputs=len(outputs), endpoint=endpoint_url))
+    _logger.info("provisioned", extra=fields(resources=len(resources), outputs=len(outputs), endpoint=endpoint_url))
     return ProvisionedStack(resources=resources, outputs=outputs)
 
 
