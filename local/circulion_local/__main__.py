@@ -1,0 +1,88 @@
+"""``python -m circulion_local run``: start the local stack in the foreground; Ctrl-C stops it.
+
+Options
+-------
+--port-offset N     shift every port by N (default: ``CIRCULION_PORT_OFFSET`` or 0)
+--state-dir DIR     logs, keys and ready.json (default ``.local-state``)
+--services a,b      run only these apps' functions (default: all)
+--app-dir DIR       also run the Chalice app in DIR (its name is the directory's)
+--extra-template T  also provision the CloudFormation template T (e.g. an extra app's queues)
+--concurrency N     concurrent invocations per function when the app sets no limit
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+from pathlib import Path
+from types import FrameType
+
+from circulion_local.ports import LocalPorts
+from circulion_local.runtime import reporting
+from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
+from circulion_local.supervisor import RunOptions, Supervisor
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m circulion_local", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="start the local stack in the foreground")
+    run.add_argument("--port-offset", type=int, default=None)
+    run.add_argument("--state-dir", type=Path, default=Path(".local-state"))
+    run.add_argument("--services", default=None, help="comma-separated app names (default: all)")
+    run.add_argument("--app-dir", type=Path, action="append", default=[])
+    run.add_argument("--extra-template", type=Path, action="append", default=[])
+    run.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    return parser
+
+
+def options_from(args: argparse.Namespace) -> RunOptions:
+    ports = LocalPorts(args.port_offset) if args.port_offset is not None else LocalPorts.from_env()
+    services = frozenset(s.strip() for s in args.services.split(",") if s.strip()) if args.services else None
+    return RunOptions(
+        ports=ports,
+        state_dir=args.state_dir.resolve(),
+        services=services,
+        app_dirs=tuple(p.resolve() for p in args.app_dir),
+        extra_templates=tuple(p.resolve() for p in args.extra_template),
+        default_concurrency=max(1, args.concurrency),
+    )
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def run(options: RunOptions) -> int:
+    options.state_dir.mkdir(parents=True, exist_ok=True)
+    (options.state_dir / "ready.json").unlink(missing_ok=True)
+    log = reporting.setup(options.state_dir / "logs" / "runtime.log")
+    supervisor = Supervisor(options)
+    # SIGTERM (a test fixture, a process manager) stops as cleanly as Ctrl-C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    code = 0
+    try:
+        supervisor.start()
+        supervisor.write_ready()
+        supervisor.stopping.wait()
+    except KeyboardInterrupt:
+        log.info("stopping...")
+    except Exception:
+        log.exception("circulion-local failed to start")
+        code = 1
+    finally:
+        # A second Ctrl-C must not abandon half-stopped workers.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    return run(options_from(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,319 @@
+"""``python -m circulion_local run``: the whole system in one foreground process.
+
+Start-up, in order (each step's stopper is stacked, so a failure or Ctrl-C at any point
+stops exactly what was started, last first):
+
+1. the emulator; ``infra/template.yaml`` (and any ``--extra-template``) provisioned into it;
+2. the auxiliary servers whose modules exist (X-Ray daemon, token issuer, CDN edge);
+3. discovery of every function of every app (a subprocess per app);
+4. one :class:`SqsEventSource` per SQS function, one :class:`ScheduledFunction` per schedule;
+5. the upload app's routes on the API port;
+6. a banner, ``circulion-local ready`` and ``<state>/ready.json``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+from chalice.constants import DEFAULT_HANDLER_NAME
+
+from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
+from circulion_local.runtime import reporting
+from circulion_local.runtime.api_server import start_api_server
+from circulion_local.runtime.config import function_settings, load_config
+from circulion_local.runtime.discovery import app_dirs, discover
+from circulion_local.runtime.event_source import SqsEventSource, resolve_queue
+from circulion_local.runtime.function_env import HOST_VARIABLES, function_environment, output_environment
+from circulion_local.runtime.functions import (
+    DEFAULT_CONCURRENCY,
+    AppSpec,
+    FunctionSpec,
+    HttpTrigger,
+    ScheduleTrigger,
+    SqsTrigger,
+)
+from circulion_local.runtime.scheduler import ScheduledFunction
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVICES_DIR = REPO_ROOT / "services"
+ACCOUNT_ID = "123456789012"
+AUXILIARY_MODULES = ("xray_daemon", "issuer", "edge")
+API_SERVICE = "upload"
+READY_LINE = "circulion-local ready"
+JOIN_TIMEOUT_S = 15.0
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What ``run`` was asked to do."""
+
+    ports: LocalPorts
+    state_dir: Path
+    services: frozenset[str] | None = None
+    app_dirs: tuple[Path, ...] = ()
+    extra_templates: tuple[Path, ...] = ()
+    default_concurrency: int = DEFAULT_CONCURRENCY
+
+
+@dataclass
+class _Started:
+    """What is running, for the banner and ready.json."""
+
+    outputs: dict[str, str] = field(default_factory=dict)
+    auxiliary: dict[str, str] = field(default_factory=dict)
+    functions: list[dict[str, Any]] = field(default_factory=list)
+    api: bool = False
+
+
+def select_dirs(dirs: list[Path], services: frozenset[str] | None) -> list[Path]:
+    """The app directories ``--services`` asked for (all when ``None``), by directory name.
+
+    Filtering before discovery means an app that is not asked for is never imported.
+    """
+    if services is None:
+        return dirs
+    known = {path.name for path in dirs}
+    unknown = services - known
+    if unknown:
+        raise ValueError(f"unknown service(s) {', '.join(sorted(unknown))}; known: {', '.join(sorted(known))}")
+    return [path for path in dirs if path.name in services]
+
+
+def function_summary(spec: FunctionSpec, concurrency: int) -> dict[str, Any]:
+    """One function as ready.json lists it."""
+    summary: dict[str, Any] = {
+        "service": spec.service,
+        "function": spec.name,
+        "lambda_name": spec.lambda_name,
+        "timeout_s": spec.settings.timeout_s,
+        "memory_mb": spec.settings.memory_mb,
+        "concurrency": concurrency,
+    }
+    if isinstance(spec.trigger, SqsTrigger):
+        summary.update(
+            trigger="sqs",
+            queue=spec.trigger.queue_name,
+            batch_size=spec.trigger.batch_size,
+            batching_window_s=spec.trigger.batching_window_s,
+        )
+    elif isinstance(spec.trigger, ScheduleTrigger):
+        summary.update(trigger="schedule", schedule=spec.trigger.expression)
+    return summary
+
+
+class Supervisor:
+    """Starts the local stack piece by piece and stops it in reverse order."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.stopping = threading.Event()
+        self._stoppers: list[tuple[str, Callable[[], None]]] = []
+        self._started = _Started()
+        self._log = reporting.logger()
+        self._logs_dir = options.state_dir / "logs"
+
+    def _step(self, what: str) -> float:
+        self._log.info("%s...", what)
+        return time.monotonic()
+
+    def start(self) -> None:
+        ports = self.options.ports
+        self._start_emulator_and_provision()
+        self._start_auxiliary()
+        began = self._step("discovering functions")
+        dirs = select_dirs(app_dirs(SERVICES_DIR, self.options.app_dirs), self.options.services)
+        stack_env = {**ports.function_environment(), **output_environment(self._started.outputs)}
+        apps = discover(dirs, {**_host_env(), **stack_env})
+        self._log.info("found %d app(s) in %.1f s", len(apps), time.monotonic() - began)
+        self._start_functions(apps, stack_env)
+        self._start_api(apps, stack_env)
+
+    def _start_emulator_and_provision(self) -> None:
+        from circulion_local.emulator import start_emulator
+        from circulion_local.provision import TEMPLATE_PATH, provision_stack
+        from circulion_local.signing_keys import provisioning_parameters
+
+        ports = self.options.ports
+        began = self._step(f"starting the emulator on {ports.endpoint_url}")
+        emulator = start_emulator(ports, self._logs_dir / "emulator.log")
+        self._stoppers.append(("emulator", emulator.stop))
+        self._log.info("emulator up in %.1f s", time.monotonic() - began)
+        began = self._step(f"provisioning {TEMPLATE_PATH.relative_to(REPO_ROOT)}")
+        parameters = provisioning_parameters(ports, self.options.state_dir)
+        stack = provision_stack(ports.endpoint_url, TEMPLATE_PATH, parameters)
+        outputs = dict(stack.outputs)
+        for template in self.options.extra_templates:
+            outputs.update(provision_stack(ports.endpoint_url, template, {}).outputs)
+        self._started.outputs = outputs
+        self._log.info("provisioned in %.1f s", time.monotonic() - began)
+
+    def _start_auxiliary(self) -> None:
+        for name in AUXILIARY_MODULES:
+            module_name = f"circulion_local.{name}"
+            if importlib.util.find_spec(module_name) is None:
+                self._started.auxiliary[name] = "absent"
+                continue
+            try:
+                server: Stoppable = importlib.import_module(module_name).start(
+                    self.options.ports, self.options.state_dir
+                )
+            except Exception as exc:  # noqa: BLE001 - one broken auxiliary server must not stop the stack
+                self._log.error("%s failed to start: %s: %s", name, type(exc).__name__, exc)
+                self._started.auxiliary[name] = f"failed: {exc}"
+                continue
+            self._stoppers.append((name, server.stop))
+            self._started.auxiliary[name] = "running"
+
+    def _start_functions(self, apps: list[AppSpec], stack_env: Mapping[str, str]) -> None:
+        sqs = boto3.client(
+            "sqs",
+            endpoint_url=self.options.ports.endpoint_url,
+            region_name=LOCAL_REGION,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy credentials
+        )
+        host = _host_env()
+        for app in apps:
+            for spec in app.functions:
+                environment = function_environment(spec, host, stack_env, LOCAL_REGION)
+                log_path = self._logs_dir / "functions" / f"{spec.label}.log"
+                concurrency = spec.concurrency(self.options.default_concurrency)
+                runner: SqsEventSource | ScheduledFunction
+                if isinstance(spec.trigger, SqsTrigger):
+                    queue = resolve_queue(sqs, spec.trigger, LOCAL_REGION)
+                    runner = SqsEventSource(spec, sqs, queue, environment, log_path, concurrency, self.stopping)
+                    self._log.info(
+                        "%-28s polling %s (batch %d, concurrency %d, timeout %d s)",
+                        spec.label,
+                        spec.trigger.queue_name,
+                        spec.trigger.batch_size,
+                        concurrency,
+                        spec.settings.timeout_s,
+                    )
+                elif isinstance(spec.trigger, ScheduleTrigger):
+                    runner = ScheduledFunction(spec, environment, log_path, self.stopping, LOCAL_REGION, ACCOUNT_ID)
+                    self._log.info("%-28s scheduled %s", spec.label, spec.trigger.expression)
+                else:
+                    continue  # discovery yields no HTTP functions: the API is served apart
+                runner.start()
+                self._stoppers.append((spec.label, _runner_stopper(runner)))
+                self._started.functions.append(function_summary(spec, concurrency))
+
+    def _start_api(self, apps: list[AppSpec], stack_env: Mapping[str, str]) -> None:
+        api_apps = [app for app in apps if app.has_routes and app.service == API_SERVICE]
+        if not api_apps:
+            self._log.info("no %s app selected: the API is not served", API_SERVICE)
+            return
+        app = api_apps[0]
+        api_spec = FunctionSpec(
+            service=app.service,
+            app_dir=app.app_dir,
+            app_name=app.app_name,
+            name=DEFAULT_HANDLER_NAME,
+            handler_string="app.app",
+            trigger=HttpTrigger(),
+            settings=function_settings(load_config(app.app_dir), DEFAULT_HANDLER_NAME),
+        )
+        environment = function_environment(api_spec, _host_env(), stack_env, LOCAL_REGION)
+        began = self._step(f"serving {app.service}'s routes on {self.options.ports.api_url}")
+        server = start_api_server(app.app_dir, self.options.ports.api, environment, self._logs_dir / "api.log")
+        self._stoppers.append(("api", server.stop))
+        self._started.api = True
+        self._log.info("API up in %.1f s", time.monotonic() - began)
+
+    def stop(self) -> None:
+        """Stop everything started, last first; never raises."""
+        self.stopping.set()
+        ready = self.options.state_dir / "ready.json"
+        ready.unlink(missing_ok=True)
+        # Pollers notice ``stopping`` between polls; the emulator goes last, so a handler
+        # finishing during shutdown can still delete its messages.
+        for name, stop in reversed(self._stoppers):
+            try:
+                stop()
+            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+                self._log.warning("stopping %s failed: %s", name, exc)
+        self._stoppers.clear()
+        self._log.info("circulion-local stopped")
+
+    def write_ready(self) -> dict[str, Any]:
+        """Print the banner and the ready line, and write ``ready.json``."""
+        ports = self.options.ports
+        ready: dict[str, Any] = {
+            "pid": os.getpid(),
+            "state_dir": str(self.options.state_dir.resolve()),
+            "ports": {
+                "offset": ports.offset,
+                "emulator": ports.emulator,
+                "api": ports.api,
+                "issuer": ports.issuer,
+                "edge": ports.edge,
+                "xray_daemon": ports.xray_daemon,
+            },
+            "endpoint_url": ports.endpoint_url,
+            "api_url": ports.api_url if self._started.api else None,
+            "issuer_url": ports.issuer_url,
+            "edge_url": ports.edge_url,
+            "auxiliary": self._started.auxiliary,
+            "outputs": self._started.outputs,
+            "functions": self._started.functions,
+            "logs": {
+                "runtime": str((self._logs_dir / "runtime.log").resolve()),
+                "functions": str((self._logs_dir / "functions").resolve()),
+            },
+        }
+        for line in banner(ready):
+            self._log.info(line)
+        path = self.options.state_dir / "ready.json"
+        temporary = path.with_suffix(".json.tmp")
+        temporary.write_text(json.dumps(ready, indent=2))
+        temporary.replace(path)  # atomic: a waiting test never reads half a file
+        self._log.info("%s (pid %d, %s)", READY_LINE, os.getpid(), path)
+        return ready
+
+
+def banner(ready: Mapping[str, Any]) -> list[str]:
+    """Where everything is, for a developer who just typed ``make run``."""
+    auxiliary = ready["auxiliary"]
+
+    def where(name: str, url: str) -> str:
+        state = auxiliary.get(name, "absent")
+        return url if state == "running" else f"({state})"
+
+    offset = ready["ports"]["offset"]
+    env = f"CIRCULION_PORT_OFFSET={offset} " if offset else ""
+    return [
+        "-" * 72,
+        f"  API          {ready['api_url'] or '(not served)'}",
+        f"  AWS endpoint {ready['endpoint_url']}   (AWS_ENDPOINT_URL, any credentials)",
+        f"  CDN edge     {where('edge', ready['edge_url'])}",
+        f"  token issuer {where('issuer', ready['issuer_url'])}",
+        f"  X-Ray daemon {where('xray_daemon', 'udp://127.0.0.1:' + str(ready['ports']['xray_daemon']))}",
+        f"  dev token    {env}circulion dev-token --tenant NAME",
+        f"  functions    {len(ready['functions'])}; logs in {ready['logs']['functions']}",
+        f"  runtime log  {ready['logs']['runtime']}",
+        "  Ctrl-C stops everything.",
+        "-" * 72,
+    ]
+
+
+def _runner_stopper(runner: SqsEventSource | ScheduledFunction) -> Callable[[], None]:
+    def stop() -> None:
+        runner.join(JOIN_TIMEOUT_S)
+        runner.stop_workers()
+
+    return stop
+
+
+def _host_env() -> dict[str, str]:
+    return {name: os.environ[name] for name in HOST_VARIABLES if name in os.environ}
