@@ -1,0 +1,283 @@
+"""The local CDN edge: plays CloudFront in front of the emulator's artifacts bucket.
+
+``GET http://127.0.0.1:8080/artifacts/...?Expires=...&Signature=...&Key-Pair-Id=...``
+(port + the stack's offset) answers as the distribution would:
+
+* the signed URL is checked exactly as CloudFront checks it (canned or custom policy,
+  SHA1withRSA signature under a public key of the distribution's trusted key groups,
+  expiry, key pair id) by :class:`circulion.cdn_signing.CdnUrlVerifier`; anything wrong is
+  a ``403`` with CloudFront's XML error body;
+* the path (minus ``/``, percent-decoded) is the object key in the artifacts bucket; the
+  object is streamed in 64 KiB pieces, never held whole, with ``ETag``,
+  ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
+* a single ``Range`` gets ``206`` with ``Content-Range``, an unsatisfiable one ``416``;
+  several ranges or a malformed header are ignored (``200``), as RFC 9110 allows.
+
+Trusted public keys are read from the emulator's CloudFront (distribution → key groups →
+public keys) when the edge starts, and re-read when a URL names a key pair the edge does
+not know yet (rate-limited), so a key added later is picked up.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+from xml.sax.saxutils import escape
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from circulion.cdn_signing import CdnUrlVerifier, SignedUrlError, UnknownKeyPair
+from circulion.settings import RESOURCES
+from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts, Stoppable
+
+STREAM_CHUNK = 64 * 1024
+KEY_REFRESH_INTERVAL_S = 2.0
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+_log = logging.getLogger("circulion.edge")
+
+
+class RangeNotSatisfiable(Exception):
+    """The requested range starts beyond the object's end."""
+
+
+def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
+    """The inclusive byte range a ``Range`` header asks of a ``size``-byte object.
+
+    ``None`` means "serve the whole object" (no header, a malformed one, or several
+    ranges); :class:`RangeNotSatisfiable` means ``416``.
+    """
+    if not header:
+        return None
+    match = _RANGE.match(header.strip().replace(" ", ""))
+    if match is None:
+        return None
+    first, last = match.groups()
+    if not first and not last:
+        return None
+    if not first:  # suffix range: the last N bytes
+        length = int(last)
+        if length == 0 or size == 0:
+            raise RangeNotSatisfiable(header)
+        return max(size - length, 0), size - 1
+    start = int(first)
+    end = int(last) if last else size - 1
+    if last and end < start:
+        return None
+    if start >= size:
+        raise RangeNotSatisfiable(header)
+    return start, min(end, size - 1)
+
+
+def error_document(code: str, message: str) -> bytes:
+    """CloudFront's (and S3's) XML error body."""
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+    ).encode()
+
+
+class TrustedKeys:
+    """Public keys the distribution trusts, by key pair id, read from the emulator."""
+
+    def __init__(self, cloudfront: Any) -> None:
+        self._cloudfront = cloudfront
+        self._lock = threading.Lock()
+        self._verifier = CdnUrlVerifier({})
+        self._loaded_at = float("-inf")
+        self.refresh()
+
+    def refresh(self) -> None:
+        with self._lock:
+            if time.monotonic() - self._loaded_at < KEY_REFRESH_INTERVAL_S:
+                return
+            self._loaded_at = time.monotonic()
+            try:
+                self._verifier = CdnUrlVerifier(self._load())
+            except ClientError:
+                _log.warning("could not read the distribution's public keys", exc_info=True)
+
+    def verify(self, url: str, client_ip: str) -> None:
+        now = datetime.now(UTC)
+        try:
+            self._verifier.verify(url, now, client_ip)
+        except UnknownKeyPair:
+            self.refresh()
+            self._verifier.verify(url, now, client_ip)
+
+    def _load(self) -> dict[str, str]:
+        cf = self._cloudfront
+        group_ids: set[str] = set()
+        for summary in cf.list_distributions().get("DistributionList", {}).get("Items") or []:
+            config = cf.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
+            trusted = config.get("DefaultCacheBehavior", {}).get("TrustedKeyGroups", {})
+            group_ids.update(trusted.get("Items") or [])
+        if not group_ids:  # the emulator may drop TrustedKeyGroups: trust every key group
+            items = cf.list_key_groups().get("KeyGroupList", {}).get("Items") or []
+            group_ids = {item["KeyGroup"]["Id"] for item in items}
+        key_ids: set[str] = set()
+        for group_id in group_ids:
+            key_ids.update(cf.get_key_group(Id=group_id)["KeyGroup"]["KeyGroupConfig"].get("Items") or [])
+        if not key_ids:
+            items = cf.list_public_keys().get("PublicKeyList", {}).get("Items") or []
+            key_ids = {item["Id"] for item in items}
+        keys = {}
+        for key_id in key_ids:
+            config = cf.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]
+            keys[key_id] = str(config["EncodedKey"])
+        _log.info("edge trusts %d public key(s): %s", len(keys), ", ".join(sorted(keys)))
+        return keys
+
+
+@dataclass(frozen=True)
+class Origin:
+    """The artifacts bucket on the emulator."""
+
+    s3: Any
+    bucket: str
+
+
+class EdgeServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], keys: TrustedKeys, origin: Origin) -> None:
+        super().__init__(address, EdgeHandler)
+        self.keys = keys
+        self.origin = origin
+
+
+class EdgeHandler(BaseHTTPRequestHandler):
+    server: EdgeServer
+    protocol_version = "HTTP/1.1"
+    server_version = "CloudFront"
+
+    def do_GET(self) -> None:
+        self._serve(with_body=True)
+
+    def do_HEAD(self) -> None:
+        self._serve(with_body=False)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        _log.debug("edge %s - %s", self.address_string(), format % args)
+
+    def _serve(self, *, with_body: bool) -> None:
+        host = self.headers.get("Host") or f"{HOST}:{self.server.server_address[1]}"
+        try:
+            self.server.keys.verify(f"http://{host}{self.path}", self.client_address[0])
+        except SignedUrlError as exc:
+            self._error(403, exc.code, exc.message, with_body)
+            return
+        key = unquote(urlsplit(self.path).path).lstrip("/")
+        origin = self.server.origin
+        try:
+            head = origin.s3.head_object(Bucket=origin.bucket, Key=key)
+        except ClientError as exc:
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 502))
+            if status == 404:
+                self._error(404, "NoSuchKey", "The specified key does not exist.", with_body)
+            else:
+                self._error(502, "OriginError", f"origin answered {status}", with_body)
+            return
+        size = int(head["ContentLength"])
+        etag = str(head.get("ETag", ""))
+        if etag and self.headers.get("If-None-Match") == etag:
+            self._start(304, {"ETag": etag})
+            return
+        try:
+            wanted = parse_range(self.headers.get("Range"), size)
+        except RangeNotSatisfiable:
+            self._error(
+                416,
+                "InvalidRange",
+                "The requested range is not satisfiable",
+                with_body,
+                {"Content-Range": f"bytes */{size}"},
+            )
+            return
+        start, end = wanted if wanted is not None else (0, size - 1)
+        headers = {
+            "Content-Type": head.get("ContentType") or "application/octet-stream",
+            "Content-Length": str(end - start + 1 if size else 0),
+            "ETag": etag,
+            "Accept-Ranges": "bytes",
+            "Last-Modified": self.date_time_string(head["LastModified"].timestamp()),
+            "X-Cache": "Miss from cloudfront",
+        }
+        if wanted is not None:
+            headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        self._start(206 if wanted is not None else 200, headers)
+        if with_body and size:
+            self._stream(origin, key, start, end)
+
+    def _stream(self, origin: Origin, key: str, start: int, end: int) -> None:
+        body = origin.s3.get_object(Bucket=origin.bucket, Key=key, Range=f"bytes={start}-{end}")["Body"]
+        try:
+            for piece in body.iter_chunks(STREAM_CHUNK):
+                self.wfile.write(piece)
+        except (BrokenPipeError, ConnectionResetError):
+            _log.debug("client went away during %s", key)
+            self.close_connection = True
+        finally:
+            body.close()
+
+    def _start(self, status: int, headers: dict[str, str]) -> None:
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        if status == 304:
+            self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def _error(
+        self, status: int, code: str, message: str, with_body: bool, extra: dict[str, str] | None = None
+    ) -> None:
+        body = error_document(code, message)
+        self._start(status, {"Content-Type": "text/xml", "Content-Length": str(len(body)), **(extra or {})})
+        if with_body:
+            self.wfile.write(body)
+
+
+class RunningEdge:
+    """The edge's server thread; :meth:`stop` shuts it down and frees the port."""
+
+    def __init__(self, server: EdgeServer) -> None:
+        self.server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="circulion-edge", daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self._thread.join(timeout=5)
+
+
+def start(ports: LocalPorts, state_dir: Path) -> Stoppable:
+    """Start the edge on ``ports.edge`` in front of the emulator at ``ports.endpoint_url``.
+
+    ``state_dir`` is unused: everything the edge trusts comes from the emulator, as
+    CloudFront's comes from the distribution.
+    """
+    session = boto3.session.Session(
+        aws_access_key_id=LOCAL_ACCESS_KEY, aws_secret_access_key=LOCAL_SECRET_KEY, region_name=LOCAL_REGION
+    )
+    config = Config(s3={"addressing_style": "path"}, max_pool_connections=32)
+    s3 = session.client("s3", endpoint_url=ports.endpoint_url, config=config)
+    cloudfront = session.client("cloudfront", endpoint_url=ports.endpoint_url)
+    server = EdgeServer((HOST, ports.edge), TrustedKeys(cloudfront), Origin(s3, RESOURCES.artifacts_bucket))
+    _log.info("edge serving %s on http://%s:%d", RESOURCES.artifacts_bucket, HOST, ports.edge)
+    return RunningEdge(server)
