@@ -25,6 +25,8 @@ STATUSES: Final = (
     REJECTED,
     FAILED,
 )
+UPLOADED: Final = frozenset({"VALIDATING", "PROCESSING", "MERGING", "DISTRIBUTING", DISTRIBUTED})
+"""Statuses of a recipe whose bytes all arrived and are (being) processed."""
 TERMINAL: Final = frozenset({DISTRIBUTED, REJECTED, FAILED})
 
 

@@ -73,7 +73,7 @@ class ResumeStore:
 
     def save(self, identity: FileIdentity, state: UploadState) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".state-", suffix=".json")
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".state-", suffix=".tmp")
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(state.model_dump_json().encode())

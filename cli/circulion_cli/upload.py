@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from circulion_cli.errors import ClientError, ConnectionFailed, NotFound, PartUploadFailed
 from circulion_cli.files import RangeReader, sha256_file
-from circulion_cli.models import AWAITING_UPLOAD, FAILED, REJECTED, MultipartUpload, PartUrl, SinglePut, UploadedPart
+from circulion_cli.models import AWAITING_UPLOAD, UPLOADED, MultipartUpload, PartUrl, SinglePut, UploadedPart
 from circulion_cli.resume import FileIdentity, ResumeStore, UploadState
 
 if TYPE_CHECKING:
@@ -113,9 +113,11 @@ def _resumable(client: CirculionClient, store: ResumeStore | None, identity: Fil
     if status == AWAITING_UPLOAD:
         return state
     store.delete(identity)
-    if status is None or status in (REJECTED, FAILED):
-        return None
-    return state.recipe_id
+    # Completed by the earlier run (killed before it removed its state): nothing to send.
+    # Anything else (aborted, rejected, failed, unknown) gets a fresh upload.
+    if status in UPLOADED:
+        return state.recipe_id
+    return None
 
 
 def _new_state(client: CirculionClient, identity: FileIdentity, recipe_id: str, upload: MultipartUpload) -> UploadState:
@@ -151,12 +153,15 @@ def _put_range(
     counter: _Counter,
     *,
     label: str,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> str:
     """PUT one byte range with retries; returns the ETag."""
     policy = client.retry
     refresh = False
     last = "no attempt"
     for attempt in range(1, policy.max_attempts + 1):
+        if attempt > 1 and cancelled():
+            raise PartUploadFailed(f"{label} abandoned: another part failed")
         target = url_for(refresh)
         headers = {"Content-Type": "application/octet-stream", **target.headers, "Content-Length": str(length)}
         reader = RangeReader(path, offset, length, counter.add)
@@ -234,13 +239,21 @@ class _PartSender:
         results: queue.Queue[ClientError | None] = queue.Queue()
         # Daemon threads: Ctrl-C ends the process at once; the state file already holds
         # every finished part, so nothing but the parts in flight is lost.
-        for _ in range(max(1, min(workers, len(numbers)))):
-            threading.Thread(target=self._work, args=(todo, results), daemon=True).start()
+        threads = [
+            threading.Thread(target=self._work, args=(todo, results), daemon=True)
+            for _ in range(max(1, min(workers, len(numbers))))
+        ]
+        for thread in threads:
+            thread.start()
         sent = 0
         for _ in numbers:
             outcome = results.get()
             if outcome is not None:
                 self._stop.set()
+                # Let the parts in flight land (or fail) so the state is final when the
+                # caller sees the error: a library caller may retry at once.
+                for thread in threads:
+                    thread.join()
                 raise outcome
             sent += 1
         return sent
@@ -272,6 +285,7 @@ class _PartSender:
             lambda refresh: self._url(number, refresh),
             self._counter,
             label=f"part {number}",
+            cancelled=self._stop.is_set,
         )
         with self._state_lock:
             self._state.parts[number] = etag
