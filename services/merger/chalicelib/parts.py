@@ -105,6 +105,8 @@ class _Planner:
 
     def add_segment(self, index: int, size: int) -> None:
         start = 0
+        if self._pending_size >= self._min:
+            self._flush()
         if self._pending_size:
             # Top the pending bytes up to a valid part with the segment's first bytes.
             take = min(size, self._min - self._pending_size)

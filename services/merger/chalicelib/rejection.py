@@ -16,41 +16,24 @@ from circulion.contracts.events import (
     RecipeRejectedPayload,
     ValidationIssue,
 )
+from circulion.recipes.ordering import step_order_issues, with_file_lines
 
 MAX_REPORT_ISSUES = 10_000
 """Issues kept in the S3 report; the count still says how many there were."""
 
-STEP_ORDER_CODE = "step_id_not_increasing"
-
 
 def cross_chunk_issues(chunks: Sequence[ChunkProcessedPayload]) -> list[ValidationIssue]:
-    """Step ids must increase across every chunk boundary.
+    """Step ids must increase across every chunk boundary (the shared recipe rule).
 
-    A chunk's last step id is compared with the first step id of the next chunk that has
-    records at all (chunks without records are skipped over).
+    ``chunks`` are every chunk of the recipe, by index; chunks without records are
+    skipped over by the rule.
     """
-    issues: list[ValidationIssue] = []
-    previous: ChunkProcessedPayload | None = None
-    for chunk in chunks:
-        if chunk.step_ids is None:
-            continue
-        if previous is not None and previous.step_ids is not None and chunk.step_ids.first <= previous.step_ids.last:
-            issues.append(
-                ValidationIssue(
-                    code=STEP_ORDER_CODE,
-                    message=(
-                        f"step id {chunk.step_ids.first} does not follow step id {previous.step_ids.last}: "
-                        "step ids must strictly increase"
-                    ),
-                    line=chunk.step_ids.first_line,
-                    # The first record of this chunk starts at or after the chunk's start.
-                    byte_offset=chunk.chunk.start,
-                    chunk_index=chunk.chunk.index,
-                    step_id=chunk.step_ids.first,
-                )
-            )
-        previous = chunk
-    return issues
+    return step_order_issues([c.step_ids for c in chunks], _newline_counts(chunks))
+
+
+def _newline_counts(chunks: Sequence[ChunkProcessedPayload]) -> list[int] | None:
+    counts = [c.newline_count for c in chunks]
+    return None if any(n is None for n in counts) else [n for n in counts if n is not None]
 
 
 def has_chunk_issues(chunks: Iterable[ChunkProcessedPayload]) -> bool:
@@ -93,7 +76,12 @@ def merged_issues(
             everything.setdefault(tuple(with_chunk.model_dump().values()), with_chunk)
     for issue in cross:
         everything.setdefault(tuple(issue.model_dump().values()), issue)
-    return sorted(everything.values(), key=_position)[:MAX_REPORT_ISSUES]
+    found = list(everything.values())
+    counts = _newline_counts(chunks)
+    if counts is not None:
+        # Workers know lines within their chunk; the newlines before it make them file lines.
+        found = with_file_lines(found, counts)
+    return sorted(found, key=_position)[:MAX_REPORT_ISSUES]
 
 
 def rejection(issues: Sequence[ValidationIssue], issue_count: int, report: ObjectRef) -> RecipeRejectedPayload:

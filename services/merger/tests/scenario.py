@@ -1,0 +1,331 @@
+"""Recipes built from real deflate segments, and the coordinator's stateful test machine.
+
+Imports only ``chalicelib`` and ``circulion`` so both the unit tests (fakes) and the
+stack test (the emulator, loading this file by path) drive the same machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import random
+import uuid
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from hypothesis import event
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from chalicelib import handlers, sweeping
+from chalicelib.bootstrap import Deps
+from chalicelib.ledger import JobState
+from circulion.adapters.object_store import ObjectStore
+from circulion.contracts.envelope import Envelope
+from circulion.contracts.events import (
+    ChunkProcessed,
+    ChunkProcessedPayload,
+    ChunkSpan,
+    ObjectRef,
+    ProcessChunk,
+    RecipeDescription,
+    RecipeKind,
+    RecipeMerged,
+    RecipeSplit,
+    RecipeSplitPayload,
+    StepIdRange,
+)
+from circulion.errors import TransientError
+
+WORK_BUCKET = "circulion-work"
+ARTIFACTS_BUCKET = "circulion-artifacts"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """An uploaded file cut into chunks whose segments are in the work bucket."""
+
+    recipe_id: str
+    tenant_id: str
+    data: bytes
+    split: RecipeSplit
+    chunks: tuple[ChunkProcessed, ...]
+
+    def chunk(self, index: int) -> ChunkProcessed:
+        return self.chunks[index]
+
+
+def segment(data: bytes, last: bool, level: int = 6) -> bytes:
+    """A raw-deflate segment as a worker writes it: full flush, or finish for the last."""
+    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
+    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
+
+
+def make_recipe(
+    store: ObjectStore,
+    data: bytes,
+    chunk_size: int,
+    *,
+    kind: RecipeKind = "asset",
+    content_type: str = "application/octet-stream",
+    name: str = "arm-disassembly",
+    tenant_id: str = "acme",
+    step_ids: Callable[[int], StepIdRange | None] | None = None,
+) -> Recipe:
+    """Cut ``data`` like the splitter, write real segments to ``store``, build the messages."""
+    recipe_id = uuid.uuid4().hex
+    total = max(1, -(-len(data) // chunk_size))
+    description = RecipeDescription(
+        name=name,
+        version="1.0.0",
+        content_type=content_type,
+        size_bytes=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+    )
+    source = ObjectRef(bucket="circulion-uploads", key=f"incoming/{tenant_id}/{recipe_id}")
+    plan = RecipeSplitPayload(recipe=description, kind=kind, source=source, total_chunks=total, chunk_size=chunk_size)
+    split = RecipeSplit(recipe_id=recipe_id, tenant_id=tenant_id, payload=plan)
+    chunks = []
+    for index in range(total):
+        start, end = index * chunk_size, min(len(data), (index + 1) * chunk_size)
+        piece = data[start:end]
+        compressed = segment(piece, last=index == total - 1)
+        key = f"segments/{recipe_id}/{index:06d}.deflate"
+        store.put_bytes(WORK_BUCKET, key, compressed)
+        payload = ChunkProcessedPayload(
+            chunk=ChunkSpan(index=index, start=start, end=end),
+            total_chunks=total,
+            sha256=hashlib.sha256(piece).hexdigest(),
+            crc32=zlib.crc32(piece),
+            segment=ObjectRef(bucket=WORK_BUCKET, key=key),
+            segment_size=len(compressed),
+            record_count=piece.count(b"\n"),
+            step_ids=step_ids(index) if step_ids else None,
+        )
+        chunks.append(split.follow(ChunkProcessed, payload))
+    return Recipe(recipe_id, tenant_id, data, split, tuple(chunks))
+
+
+def extracted(archive: bytes) -> tuple[zipfile.ZipFile, bytes]:
+    """The archive opened, and its recipe entry's bytes (CRC checked by ``zipfile``)."""
+    zf = zipfile.ZipFile(io.BytesIO(archive))
+    recipe_entry = next(n for n in zf.namelist() if n != "manifest.json")
+    return zf, zf.read(recipe_entry)
+
+
+# --- the stateful test ----------------------------------------------------------------
+
+
+class SimulatedCrash(BaseException):
+    """The process died here: nothing after runs, the message stays in its queue.
+
+    A ``BaseException`` so no ``except Exception`` cleanup runs, as in a real crash.
+    """
+
+
+CHECKPOINTS = ("recorded", "lease_taken", "part_written", "archive_written", "committed", "segments_deleted")
+
+
+@dataclass
+class Clock:
+    now: float = 1_700_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@dataclass
+class CrashSwitch:
+    """The checkpoint seam: crashes once at an armed point, or runs another delivery there
+    (a second invocation overlapping the first), and checks leases never overlap."""
+
+    armed: str | None = None
+    crashes: int = 0
+    interleave: tuple[str, Callable[[], None]] | None = None
+    frames: list[list[bool]] = field(default_factory=list)
+    overlaps: int = 0
+
+    def __call__(self, point: str) -> None:
+        if point == "lease_taken" and self.frames:
+            if any(f[0] for f in self.frames[:-1]):
+                self.overlaps += 1  # two invocations merging the same recipe at once
+            self.frames[-1][0] = True
+        if point == self.armed:
+            self.armed = None
+            self.crashes += 1
+            raise SimulatedCrash(point)
+        if self.interleave is not None and self.interleave[0] == point:
+            _, other = self.interleave
+            self.interleave = None
+            other()
+
+
+@dataclass
+class Captured:
+    """What the handlers published or sent, in order."""
+
+    messages: list[Envelope] = field(default_factory=list)
+
+    def publish(self, messages: object) -> None:
+        self.messages.extend(messages)  # type: ignore[arg-type]
+
+    def send(self, tasks: object) -> None:
+        self.messages.extend(tasks)  # type: ignore[arg-type]
+
+
+class CoordinatorMachine(RuleBasedStateMachine):
+    """Random deliveries, duplicates, crashes, clock jumps and sweeps of one recipe.
+
+    Subclasses set :meth:`make_deps` (fakes, or the emulator). Invariants: every
+    ``recipe.merged`` names the same archive; at the end exactly one archive exists, it
+    is the upload byte for byte, and the ledger's counts match the plan.
+    """
+
+    def make_deps(self, clock: Clock, crash: CrashSwitch, captured: Captured) -> Deps:
+        raise NotImplementedError
+
+    def archive_keys(self, prefix: str) -> list[str]:
+        return list(self.deps.objects.list_keys(ARTIFACTS_BUCKET, prefix))
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.clock = Clock()
+        self.crash = CrashSwitch()
+        self.captured = Captured()
+        self.deps = self.make_deps(self.clock, self.crash, self.captured)
+        self.recipe: Recipe | None = None
+        self.in_flight: list[Envelope] = []
+        self.seen_published = 0
+
+    @initialize(
+        size=st.sampled_from([0, 1, 15, 16, 17]) | st.integers(min_value=0, max_value=90),
+        seed=st.integers(min_value=0, max_value=2**32),
+        chunk_size=st.sampled_from([7, 15, 16, 17]),
+    )
+    def upload(self, size: int, seed: int, chunk_size: int) -> None:
+        # Sized explicitly: hypothesis' binary() favours tiny values, i.e. one chunk.
+        data = random.Random(seed).randbytes(size)
+        self.recipe = make_recipe(self.deps.objects, data, chunk_size)
+        self.in_flight = [self.recipe.split, *self.recipe.chunks]
+
+    @rule(pick=st.integers(min_value=0, max_value=1000))
+    @precondition(lambda self: self.recipe is not None and self.in_flight)
+    def deliver(self, pick: int) -> None:
+        message = self.in_flight[pick % len(self.in_flight)]
+        self._deliver(message)
+
+    @rule(pick=st.integers(min_value=0, max_value=1000))
+    @precondition(lambda self: self.recipe is not None)
+    def duplicate(self, pick: int) -> None:
+        assert self.recipe is not None
+        every: list[Envelope] = [self.recipe.split, *self.recipe.chunks]
+        self.in_flight.append(every[pick % len(every)])
+
+    @rule(point=st.sampled_from(CHECKPOINTS))
+    def arm_crash(self, point: str) -> None:
+        self.crash.armed = point
+
+    @rule(seconds=st.sampled_from([1.0, 30.0, 300.0, 700.0, 1000.0]))
+    def advance_clock(self, seconds: float) -> None:
+        self.clock.now += seconds
+
+    @rule()
+    @precondition(lambda self: self.recipe is not None)
+    def sweep(self) -> None:
+        try:
+            sweeping.sweep(self.deps)
+        except SimulatedCrash:
+            pass
+        self._collect()
+
+    @rule(point=st.sampled_from(CHECKPOINTS), pick=st.integers(min_value=0, max_value=1000))
+    @precondition(lambda self: self.recipe is not None and self.in_flight)
+    def overlap(self, point: str, pick: int) -> None:
+        """At ``point`` of the next delivery, another invocation handles another message."""
+        self.crash.interleave = (point, lambda: self._deliver(self.in_flight[pick % len(self.in_flight)]))
+
+    def _deliver(self, message: Envelope) -> None:
+        self.crash.frames.append([False])
+        try:
+            self._invoke(message)
+        finally:
+            self.crash.frames.pop()
+
+    def _invoke(self, message: Envelope) -> None:
+        try:
+            outgoing = handlers.coordinate(message, self.deps)
+        except SimulatedCrash:
+            self._collect()
+            return  # the message stays in flight; nothing it returned was published
+        except TransientError:
+            self._collect()
+            return  # reported in batchItemFailures: redelivered later
+        self.captured.publish(outgoing)
+        if message in self.in_flight:
+            self.in_flight.remove(message)
+        self._collect()
+
+    def _collect(self) -> None:
+        """Route what was published: re-drives to the merger, tasks to a 'worker'."""
+        assert self.recipe is not None
+        for message in self.captured.messages[self.seen_published :]:
+            if isinstance(message, RecipeSplit):
+                self.in_flight.append(message)
+            elif isinstance(message, ProcessChunk):
+                self.in_flight.append(self.recipe.chunk(message.payload.chunk.index))
+        self.seen_published = len(self.captured.messages)
+
+    def merged_events(self) -> list[RecipeMerged]:
+        return [m for m in self.captured.messages if isinstance(m, RecipeMerged)]
+
+    @invariant()
+    def never_two_merges_at_once(self) -> None:
+        assert self.crash.overlaps == 0
+
+    @invariant()
+    def one_archive_in_every_merged_event(self) -> None:
+        artifacts = {(m.payload.artifact.key, m.payload.artifact.sha256) for m in self.merged_events()}
+        assert len(artifacts) <= 1, artifacts
+
+    def teardown(self) -> None:
+        if self.recipe is None:
+            return
+        self.crash.armed = None
+        self.crash.interleave = None
+        for _ in range(200):  # drain: redeliver, let leases expire, sweep
+            if self.in_flight:
+                waiting = len(self.in_flight)
+                self._deliver(self.in_flight[0])
+                if len(self.in_flight) >= waiting:
+                    self.clock.now += 1000  # retried: a live lease must expire first
+                continue
+            job = self.deps.ledger.get(self.recipe.recipe_id)
+            if job is not None and job.state is JobState.MERGED:
+                break
+            self.clock.now += 1000
+            sweeping.sweep(self.deps)
+            self._collect()
+        self.check_final_state()
+
+    def check_final_state(self) -> None:
+        recipe = self.recipe
+        assert recipe is not None
+        job = self.deps.ledger.get(recipe.recipe_id)
+        assert job is not None and job.state is JobState.MERGED, job
+        total = recipe.split.payload.total_chunks
+        assert job.total == total and job.done == total
+        assert len(self.deps.ledger.chunks(recipe.recipe_id)) == total
+        merged = self.merged_events()
+        assert merged, "recipe.merged was never emitted"
+        artifact = merged[0].payload.artifact
+        prefix = artifact.key.rsplit("/", 1)[0] + "/"
+        assert self.archive_keys(prefix) == [artifact.key]
+        blob = self.deps.objects.get_bytes(artifact.bucket, artifact.key)
+        assert hashlib.sha256(blob).hexdigest() == artifact.sha256 and len(blob) == artifact.size_bytes
+        _, content = extracted(blob)
+        assert content == recipe.data
+        event(f"chunks={total}")
+        event("crashed" if self.crash.crashes else "no crash")
+        event(f"recipe.merged emitted {min(len(merged), 3)}{'+' if len(merged) >= 3 else ''} times")
