@@ -11,7 +11,9 @@ from circulion.settings import RESOURCES
 app = Chalice(app_name="circulion-distributor")
 
 # A large batch gathered over a short window is what coalesces invalidations: merges that
-# finish within ~2 s share one CreateInvalidation.
+# finish within ~2 s share one CreateInvalidation. `reserved_concurrency` is 1
+# (.chalice/config.json) so one poller gathers them instead of two splitting the burst;
+# it also serialises pointer writes and invalidations, which CloudFront limits anyway.
 BATCH_SIZE = 100
 BATCHING_WINDOW_SECONDS = 2
 
