@@ -24,6 +24,7 @@ STATUSES: Final = (
     DISTRIBUTED,
     REJECTED,
     FAILED,
+    "ABORTED",
 )
 UPLOADED: Final = frozenset({"VALIDATING", "PROCESSING", "MERGING", "DISTRIBUTING", DISTRIBUTED})
 """Statuses of a recipe whose bytes all arrived and are (being) processed."""
