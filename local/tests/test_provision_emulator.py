@@ -208,3 +208,15 @@ def test_provisioning_twice_converges(emulator: Emulator, stack: ProvisionedStac
     time.sleep(0.5)  # not an assertion on time: lets a (wrongly) sent event arrive
     leftover = sqs.receive_message(QueueUrl=stack.outputs["UploadValidateQueueUrl"], MaxNumberOfMessages=10)
     assert "Messages" not in leftover
+
+
+def test_stop_ends_the_server_and_frees_the_port(tmp_path: Path) -> None:
+    ports = LocalPorts(LocalPorts.from_env().offset + 2)
+    started = start_emulator(ports, tmp_path / "moto.log")
+    assert started.running()
+    started.stop()
+    started.stop()  # idempotent
+    assert not started.running()
+    # The port is free again: a new emulator can take it.
+    with start_emulator(ports, tmp_path / "again.log") as again:
+        assert again.running()
