@@ -1,0 +1,222 @@
+"""``circulion`` against the running local stack (issue 8's "Done when").
+
+The CLI runs as a customer runs it: a separate process, configured by environment, its
+progress on a pseudo-terminal. Big files are written from repeated blocks into a tmp dir
+(each MiB stamped with its index, so a misplaced part changes the hash) and deleted after.
+
+``CIRCULION_CLI_STACK_MB`` (default 300) sets the size of the big upload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pty
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from support import Stack
+
+from circulion.settings import RESOURCES
+
+pytestmark = pytest.mark.stack
+
+MIB = 1 << 20
+BIG_MB = int(os.environ.get("CIRCULION_CLI_STACK_MB", "300"))
+RESUME_MB = 120
+CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
+PIPELINE_TIMEOUT_S = 900
+
+
+@pytest.fixture(scope="module")
+def env(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    base = {
+        **os.environ,
+        "CIRCULION_API_URL": stack.ports.api_url,
+        "CIRCULION_ISSUER_URL": stack.ports.issuer_url,
+        "CIRCULION_ENDPOINT_URL": stack.ports.endpoint_url,
+        "CIRCULION_CACHE_DIR": str(tmp_path_factory.mktemp("cli-cache")),
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    base.pop("CIRCULION_TOKEN", None)
+    tenant = f"cli-{uuid.uuid4().hex[:8]}"
+    token = subprocess.run(
+        [*CLI, "dev-token", "--tenant", tenant], env=base, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    return {**base, "CIRCULION_TOKEN": token}
+
+
+@pytest.fixture
+def big_file(tmp_path: Path) -> Iterator[Path]:
+    yield _write(tmp_path / "big.bin", BIG_MB)
+
+
+def _write(path: Path, mib: int) -> Path:
+    block = os.urandom(MIB)
+    with path.open("wb") as handle:
+        for index in range(mib):
+            handle.write(index.to_bytes(8, "big") + block[8:])
+    return path
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(MIB):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _run_in_pty(argv: list[str], env: dict[str, str]) -> tuple[int, str, str]:
+    """Run with stderr on a pseudo-terminal (so the CLI draws its live bar); stdout piped."""
+    master, slave = pty.openpty()
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    out = process.stdout.read().decode()  # type: ignore[union-attr]
+    code = process.wait()
+    reader.join()
+    os.close(master)
+    return code, out, b"".join(chunks).decode(errors="replace")
+
+
+def test_big_upload_shows_a_live_bar_ends_distributed_and_downloads_intact(
+    env: dict[str, str], big_file: Path, tmp_path: Path
+) -> None:
+    code, out, terminal = _run_in_pty(
+        [*CLI, "upload", str(big_file), "--name", "cli-big", "--wait", "--json", "--timeout", str(PIPELINE_TIMEOUT_S)],
+        env,
+    )
+
+    assert code == 0, terminal[-2000:]
+    recipe = json.loads(out)
+    assert recipe["status"] == "DISTRIBUTED"
+    assert recipe["sha256"] == _sha256(big_file)
+    redraws = [frame for frame in terminal.split("\r") if frame.startswith("upload [")]
+    assert len(redraws) > 3, terminal[-2000:]  # a live bar, redrawn in place
+    assert "ETA" in redraws[0] and "MiB/s" in redraws[-2]
+    assert "100.0%" in redraws[-1]
+    assert "status: DISTRIBUTED" in terminal
+
+    dest = tmp_path / "big.zip"
+    download = subprocess.run(
+        [*CLI, "download", recipe["recipe_id"], "-o", str(dest), "--json", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert download.returncode == 0, download.stderr
+    assert json.loads(download.stdout)["sha256"] == _sha256(dest)  # the CLI verified it too
+    with zipfile.ZipFile(dest) as archive:
+        (member,) = [name for name in archive.namelist() if name != "manifest.json"]
+        digest = hashlib.sha256()
+        with archive.open(member) as stream:
+            while block := stream.read(MIB):
+                digest.update(block)
+    assert digest.hexdigest() == recipe["sha256"]  # the recipe inside is the file we sent
+
+
+def test_killed_upload_resumes_sending_only_missing_parts(env: dict[str, str], stack: Stack, tmp_path: Path) -> None:
+    path = _write(tmp_path / "resume.bin", RESUME_MB)
+    cache = Path(env["CIRCULION_CACHE_DIR"])
+    first = subprocess.Popen(
+        [*CLI, "upload", str(path), "--name", "cli-resume", "--workers", "2", "--quiet"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    state = _wait_for_half(cache, first)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    state = json.loads(next(cache.glob("*.json")).read_text())
+    recorded = {int(n) for n in state["parts"]}
+    assert 0 < len(recorded) < state["part_count"], "the kill should land mid-upload"
+
+    in_s3 = _parts_in_s3(stack, state)
+    assert recorded <= in_s3  # what the client recorded is really stored
+
+    second = subprocess.run(
+        [*CLI, "upload", str(path), "--name", "cli-resume", "--json", "--quiet"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert second.returncode == 0, second.stderr
+    outcome = json.loads(second.stdout)
+    assert outcome["resumed"] and outcome["recipe_id"] == state["recipe_id"]
+    assert outcome["parts_skipped"] == len(recorded)
+    assert outcome["parts_sent"] == state["part_count"] - len(recorded)
+    watched = subprocess.run(
+        [*CLI, "status", state["recipe_id"], "--watch", "--json", "--timeout", str(PIPELINE_TIMEOUT_S)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert json.loads(watched.stdout)["status"] == "DISTRIBUTED", watched.stderr  # the assembled object is intact
+
+
+def _wait_for_half(cache: Path, process: subprocess.Popen[bytes]) -> dict[str, object]:
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the upload finished before it could be interrupted"
+        for path in cache.glob("*.json"):
+            try:
+                state = json.loads(path.read_text())
+            except ValueError:
+                continue
+            if len(state["parts"]) >= state["part_count"] // 2:
+                return dict(state)
+        time.sleep(0.05)
+    pytest.fail("the upload never got halfway")
+
+
+def _parts_in_s3(stack: Stack, state: dict[str, object]) -> set[int]:
+    s3 = stack.client("s3")
+    uploads = s3.list_multipart_uploads(Bucket=RESOURCES.uploads_bucket, Prefix="incoming/")
+    (upload,) = [u for u in uploads.get("Uploads", []) if u["UploadId"] == state["upload_id"]]
+    parts = s3.list_parts(Bucket=RESOURCES.uploads_bucket, Key=upload["Key"], UploadId=state["upload_id"])
+    return {int(p["PartNumber"]) for p in parts.get("Parts", [])}
+
+
+def test_read_commands_print_json_and_bad_arguments_exit_2(env: dict[str, str]) -> None:
+    listed = subprocess.run([*CLI, "list", "--json"], env=env, capture_output=True, text=True, check=False)
+    assert listed.returncode == 0, listed.stderr
+    assert isinstance(json.loads(listed.stdout), list)
+
+    missing = subprocess.run([*CLI, "status", "no-such-recipe"], env=env, capture_output=True, text=True, check=False)
+    assert missing.returncode == 1
+    assert missing.stderr.startswith("circulion: error:") and "Traceback" not in missing.stderr
+
+    dlq = subprocess.run([*CLI, "dlq", "list", "--json"], env=env, capture_output=True, text=True, check=False)
+    assert dlq.returncode == 0, dlq.stderr
+    assert isinstance(json.loads(dlq.stdout), list)
+
+    usage = subprocess.run([*CLI, "upload", "--wait"], env=env, capture_output=True, text=True, check=False)
+    assert usage.returncode == 2 and "usage: circulion upload" in usage.stderr
