@@ -15,6 +15,7 @@ import subprocess
 import urllib.error
 import urllib.request
 import uuid
+import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -221,3 +222,29 @@ def test_throttled_invalidation_is_retried_and_succeeds(stack: Stack) -> None:
         assert [i for i, _ in found] == [event["payload"]["invalidation_id"]]
     finally:
         dynamodb.delete_item(TableName=RESOURCES.distribution_table, Key=THROTTLE_FAULT_KEY)
+
+
+def test_uploaded_recipe_goes_to_distributed_and_its_download_url_works(stack: Stack, tmp_path: Path) -> None:
+    """The whole flow through the upload API: DISTRIBUTED, then the API's signed URL via curl."""
+    from circulion_cli.client import CirculionClient
+    from circulion_cli.issuer import dev_token
+
+    t = tenant()
+    client = CirculionClient(stack.ports.api_url, dev_token(stack.ports.issuer_url, t))
+    source = tmp_path / "vision-model.bin"
+    source.write_bytes(os.urandom(200 * 1024 + 3))
+    outcome = client.upload_file(source, name="vision-model", content_type="application/octet-stream")
+    recipe_id = outcome.recipe_id
+
+    recipe = client.wait(recipe_id, timeout_s=WAIT_S, poll_s=1.0)
+    assert recipe.status == "DISTRIBUTED", recipe
+
+    link = client.download_link(recipe_id)
+    assert link.url.startswith(stack.ports.edge_url + "/artifacts/")
+    out = tmp_path / "recipe.zip"
+    subprocess.run(["curl", "-sSf", link.url, "-o", str(out)], check=True, timeout=60)
+    assert hashlib.sha256(out.read_bytes()).hexdigest() == link.sha256
+    with zipfile.ZipFile(out) as archive_file:
+        assert source.read_bytes() in [archive_file.read(name) for name in archive_file.namelist()]
+    status, _, _ = http_get(link.url.replace("Signature=", "Signature=A"))
+    assert status == 403
