@@ -166,9 +166,9 @@ class DynamoLedgerStore(LedgerStore):
             self._db.update_item(
                 TableName=self._table,
                 Key=self._values({"pk": job_key(recipe_id), "sk": JOB_SK}),
-                UpdateExpression=f"SET {sets}, total = :total, #plan = :plan ADD version :one",
-                ConditionExpression="attribute_not_exists(total) OR total = :total",
-                ExpressionAttributeNames={"#state": "state", "#plan": "plan"},
+                UpdateExpression=f"SET {sets}, #total = :total, #plan = :plan ADD version :one",
+                ConditionExpression="attribute_not_exists(#total) OR #total = :total",
+                ExpressionAttributeNames={"#state": "state", "#plan": "plan", "#total": "total"},
                 ExpressionAttributeValues=self._values(values),
             )
         except ClientError as exc:

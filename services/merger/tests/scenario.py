@@ -6,6 +6,7 @@ stack test (the emulator, loading this file by path) drive the same machine.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import random
@@ -234,10 +235,8 @@ class CoordinatorMachine(RuleBasedStateMachine):
     @rule()
     @precondition(lambda self: self.recipe is not None)
     def sweep(self) -> None:
-        try:
+        with contextlib.suppress(SimulatedCrash):
             sweeping.sweep(self.deps)
-        except SimulatedCrash:
-            pass
         self._collect()
 
     @rule(point=st.sampled_from(CHECKPOINTS), pick=st.integers(min_value=0, max_value=1000))

@@ -25,7 +25,9 @@ from tests.scenario import extracted, make_recipe
 WHEN = datetime(2026, 3, 4, 5, 6, 8, tzinfo=UTC)
 
 
-def build(data: bytes, chunk_size: int, *, zip64_threshold: int = 0xFFFFFFFF, min_part: int = 64) -> tuple[bytes, object]:
+def build(
+    data: bytes, chunk_size: int, *, zip64_threshold: int = 0xFFFFFFFF, min_part: int = 64
+) -> tuple[bytes, object]:
     store = InMemoryObjectStore()
     recipe = make_recipe(store, data, chunk_size)
     facts = ArchiveFacts(recipe.recipe_id, recipe.tenant_id, recipe.split.payload, "1", WHEN, WHEN)
