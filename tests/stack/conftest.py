@@ -14,6 +14,7 @@ one on the same ports).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -56,12 +57,18 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
             stdout=log,
             stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            # A shell's background job inherits SIGINT ignored; the stack must still stop on it.
+            preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets one signal before exec
         )
     try:
         ready = _wait_for_ready(process, state_dir, log_path)
         yield Stack(ports=ports, state_dir=state_dir, log_path=log_path, ready=ready)
     finally:
         stop_process(process)
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_ready(process: subprocess.Popen[bytes], state_dir: Path, log_path: Path) -> dict[str, object]:
