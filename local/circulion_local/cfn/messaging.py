@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from circulion_local.cfn.base import AwsEndpoint, Created, check_properties, error_code, flag, policy_json
 
 # CloudFormation property -> SQS attribute, for the attributes that are plain values.
@@ -60,7 +62,7 @@ def create_queue(aws: AwsEndpoint, logical_id: str, props: Mapping[str, Any]) ->
     sqs = aws.client("sqs")
     try:
         url = str(sqs.get_queue_url(QueueName=name)["QueueUrl"])
-    except Exception as exc:
+    except ClientError as exc:
         if error_code(exc) not in {"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}:
             raise
         url = str(sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
