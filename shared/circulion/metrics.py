@@ -1,7 +1,16 @@
 """Metrics in CloudWatch Embedded Metric Format: one JSON log line per flush.
 
 In Lambda, CloudWatch turns these lines into metrics with no API call; locally they are
-ordinary log lines an operator can grep.
+ordinary log lines an operator can grep. The document follows the EMF specification: an
+``_aws`` object with a millisecond ``Timestamp`` and one ``CloudWatchMetrics`` directive
+(namespace, one dimension set, metric names and units), and every dimension and metric as
+a top-level member. The recipe, tenant and trace of the current log context ride along as
+plain properties — searchable in Logs Insights, never dimensions, whose cardinality (and
+price) must stay bounded.
+
+What the services emit (names are the contract of the dashboards): ``BytesIn``,
+``BytesOut``, ``ChunksProcessed``, ``ChunkDuration``, ``MergeDuration``, ``Rejections``,
+``Failures``, ``DeadLettered``, ``RecordDuration``.
 """
 
 from __future__ import annotations
@@ -9,11 +18,46 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Literal
+from collections.abc import Mapping
+from typing import Literal, get_args
 
-Unit = Literal["Count", "Bytes", "Milliseconds", "Seconds", "None"]
+from circulion import log, tracing
+
+Unit = Literal[
+    "Seconds",
+    "Microseconds",
+    "Milliseconds",
+    "Bytes",
+    "Kilobytes",
+    "Megabytes",
+    "Gigabytes",
+    "Terabytes",
+    "Bits",
+    "Kilobits",
+    "Megabits",
+    "Gigabits",
+    "Terabits",
+    "Percent",
+    "Count",
+    "Bytes/Second",
+    "Kilobytes/Second",
+    "Megabytes/Second",
+    "Gigabytes/Second",
+    "Terabytes/Second",
+    "Bits/Second",
+    "Kilobits/Second",
+    "Megabits/Second",
+    "Gigabits/Second",
+    "Terabits/Second",
+    "Count/Second",
+    "None",
+]
+UNITS: frozenset[str] = frozenset(get_args(Unit))
 
 NAMESPACE = "Circulion"
+MAX_DIMENSIONS = 30
+MAX_METRICS = 100
+_CONTEXT_PROPERTIES = ("recipe_id", "tenant_id")
 
 
 def emit(
@@ -23,21 +67,81 @@ def emit(
     unit: Unit = "Count",
     **dimensions: str,
 ) -> None:
-    """Write one metric as an EMF document to stdout."""
+    """Write one metric as an EMF document to stdout.
+
+    Parameters
+    ----------
+    service
+        Always a dimension, so every service's metrics are apart.
+    name, value, unit
+        The metric; ``unit`` is one of CloudWatch's units.
+    dimensions
+        Further dimensions (low-cardinality strings: ``function``, ``kind``...).
+
+    Raises
+    ------
+    ValueError
+        A unit CloudWatch does not know, a non-numeric value, an empty or non-string
+        dimension, or a metric named like a dimension: mistakes CloudWatch would drop
+        silently.
+
+    Examples
+    --------
+    >>> metrics.emit("splitter", "BytesIn", 8_388_608, "Bytes", function="process_chunk")
+    """
+    emit_many(service, {name: (value, unit)}, **dimensions)
+
+
+def emit_many(service: str, values: Mapping[str, tuple[float, Unit]], **dimensions: str) -> None:
+    """Write several metrics sharing one dimension set as one EMF document."""
+    sys.stdout.write(json.dumps(document(service, values, dimensions, time.time())) + "\n")
+    sys.stdout.flush()
+
+
+def document(
+    service: str,
+    values: Mapping[str, tuple[float, Unit]],
+    dimensions: Mapping[str, str],
+    timestamp_s: float,
+) -> dict[str, object]:
+    """The EMF document for ``values`` (pure, apart from the log context it reads)."""
     dims = {"service": service, **dimensions}
-    document = {
+    _check(values, dims)
+    properties: dict[str, object] = {
+        key: value for key, value in log.current_fields().items() if key in _CONTEXT_PROPERTIES and value
+    }
+    trace_id = tracing.current_trace_id()
+    if trace_id:
+        properties["trace_id"] = trace_id
+    return {
+        **{key: value for key, value in properties.items() if key not in dims and key not in values},
         "_aws": {
-            "Timestamp": int(time.time() * 1000),
+            "Timestamp": int(timestamp_s * 1000),
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
                     "Dimensions": [sorted(dims)],
-                    "Metrics": [{"Name": name, "Unit": unit}],
+                    "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in values.items()],
                 }
             ],
         },
         **dims,
-        name: value,
+        **{name: value for name, (value, _) in values.items()},
     }
-    sys.stdout.write(json.dumps(document) + "\n")
-    sys.stdout.flush()
+
+
+def _check(values: Mapping[str, tuple[float, Unit]], dims: Mapping[str, str]) -> None:
+    if not values or len(values) > MAX_METRICS:
+        raise ValueError(f"an EMF document holds 1 to {MAX_METRICS} metrics, not {len(values)}")
+    if len(dims) > MAX_DIMENSIONS:
+        raise ValueError(f"an EMF dimension set holds at most {MAX_DIMENSIONS} dimensions")
+    for key, dim in dims.items():
+        if not isinstance(dim, str) or not dim:
+            raise ValueError(f"dimension {key!r} must be a non-empty string, not {dim!r}")
+    for name, (value, unit) in values.items():
+        if not name or name == "_aws" or name in dims:
+            raise ValueError(f"metric name {name!r} collides with a dimension or is empty")
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"metric {name!r} must be a number, not {value!r}")
+        if unit not in UNITS:
+            raise ValueError(f"metric {name!r} has unit {unit!r}, which CloudWatch does not know")
