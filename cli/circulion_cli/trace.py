@@ -235,7 +235,8 @@ def covered(spans: Iterable[Span]) -> float:
 
 def render_flow(flow: Flow) -> str:
     """The flow as a text waterfall, chunk workers grouped, then where the time went."""
-    chunks = [s for s in flow.spans if s.chunk_index is not None or s.function == CHUNK_FUNCTION]
+    # Only the workers: the merger and the status projection also see chunk-indexed messages.
+    chunks = [s for s in flow.spans if s.function == CHUNK_FUNCTION]
     chunk_ids = {s.id for s in chunks}
     others = [s for s in flow.spans if s.id not in chunk_ids]
     lines = [

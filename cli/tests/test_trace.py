@@ -56,6 +56,7 @@ def pipeline() -> list[dict[str, Any]]:
         seg("splitter.process_chunk", 2.5, 4.0, **recipe(chunk_index=0)),
         seg("splitter.process_chunk", 2.6, 3.5, **recipe(chunk_index=1)),
         seg("splitter.process_chunk", 4.0, 5.0, **recipe(chunk_index=2)),
+        seg("upload.track_status", 4.1, 4.2, **recipe(chunk_index=0)),  # a chunk.processed, not a worker
         seg(
             "merger.coordinate",
             5.5,
@@ -81,6 +82,7 @@ def test_build_flow_keeps_the_recipes_spans_and_the_api_request_of_its_trace() -
         "splitter.process_chunk",
         "splitter.process_chunk",
         "splitter.process_chunk",
+        "upload.track_status",
         "merger.coordinate",
         "merger.coordinate",
         "distributor.distribute",
@@ -129,10 +131,11 @@ def test_render_flow_draws_the_waterfall_the_chunk_group_the_budget_and_the_erro
     print(text)  # the rendering, for whoever reads a failing test's output
 
     lines = text.splitlines()
-    assert lines[0].startswith("recipe r-1: 9 spans in 1 trace(s)")
+    assert lines[0].startswith("recipe r-1: 10 spans in 1 trace(s)")
     assert "8.000 s from first start to last end" in lines[0]
     assert any("chunk workers: 3 chunks, up to 2 in parallel" in line for line in lines)
     chunk_rows = [line for line in lines if "  chunk " in line and "|" in line]
+    assert any(line.split()[2:4] == ["upload", "track_status"] for line in lines)  # not among the workers
     assert [row.split("chunk ")[1].split()[0] for row in chunk_rows] == ["0", "1", "2"]
     order = [
         next(i for i, line in enumerate(lines) if key in line) for key in ("validate", "chunk workers", "coordinate")
@@ -171,7 +174,7 @@ def test_fetch_flow_reads_the_recipe_back_from_the_xray_api(xray: Any) -> None:
     flow = fetch_flow(xray, "r-1", since=datetime.now(UTC) - timedelta(minutes=5))
 
     assert [s.id for s in flow.spans] == [s.id for s in build_flow("r-1", documents).spans]
-    assert len(flow.spans) == 9
+    assert len(flow.spans) == 10
     assert {s.annotations.get("recipe_id") for s in flow.spans} == {"r-1", None}
     assert sum(1 for s in flow.spans if s.function == "process_chunk") == 3
 

@@ -90,8 +90,11 @@ def setup(service: str, level: str = "INFO") -> None:
         handler.setFormatter(JsonFormatter())
         root.handlers = [handler]
     root.setLevel(level)
-    for noisy in ("botocore", "boto3", "urllib3", "aws_xray_sdk"):
+    for noisy in ("botocore", "boto3", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # The SDK warns "No segment found" for every boto3 call outside a span (cold-start
+    # lookups, schedules) even with context_missing=IGNORE_ERROR: noise, not news.
+    logging.getLogger("aws_xray_sdk").setLevel(logging.ERROR)
     _process["service"] = service
 
 
