@@ -15,6 +15,7 @@ from circulion.errors import CirculionError
 from circulion_cli import commands, sre
 from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
+from circulion_cli.errors import Unauthorized
 from circulion_cli.models import STATUSES
 
 Command = Callable[[argparse.Namespace, CliConfig, Io], int]
@@ -100,8 +101,13 @@ def run(argv: Sequence[str] | None = None, io: Io | None = None) -> int:
     args = build_parser().parse_args(argv)
     flags = {name: getattr(args, name, None) for name in ("api_url", "token", "issuer_url", "endpoint_url")}
     command: Command = args.run
+    config = CliConfig.from_env(**flags)
     try:
-        return command(args, CliConfig.from_env(**flags), io)
+        return command(args, config, io)
+    except Unauthorized as exc:
+        hint = "" if config.token else " (no token: set CIRCULION_TOKEN or pass --token; `circulion dev-token` locally)"
+        io.note(f"circulion: error: {exc.message}{hint}")
+        return 1
     except CirculionError as exc:
         io.note(f"circulion: error: {exc.message}")
         return 1

@@ -80,7 +80,14 @@ class Flow:
         return self.end - self.start
 
 
-def fetch_flow(xray_client: Any, recipe_id: str, since: datetime, until: datetime | None = None) -> Flow:
+def fetch_flow(
+    xray_client: Any,
+    recipe_id: str,
+    since: datetime,
+    until: datetime | None = None,
+    *,
+    server_filter: bool | None = None,
+) -> Flow:
     """Read one recipe's flow from the X-Ray API.
 
     Parameters
@@ -91,6 +98,9 @@ def fetch_flow(xray_client: Any, recipe_id: str, since: datetime, until: datetim
         The ``recipe_id`` annotation to look for.
     since, until
         The window of trace start times to scan; ``until`` defaults to a minute from now.
+    server_filter
+        Let X-Ray select the traces with a ``FilterExpression``; by default only when the
+        client talks to AWS itself, since the emulator answers a filter with a 500.
 
     Raises
     ------
@@ -98,7 +108,10 @@ def fetch_flow(xray_client: Any, recipe_id: str, since: datetime, until: datetim
         No segment in the window is annotated with the recipe.
     """
     until = until or datetime.now(UTC) + timedelta(minutes=1)
-    trace_ids = list(dict.fromkeys(_trace_ids(xray_client, since, until)))
+    if server_filter is None:
+        server_filter = _is_aws(xray_client)
+    expression = f"annotation.recipe_id = {json.dumps(recipe_id)}" if server_filter else None
+    trace_ids = list(dict.fromkeys(_trace_ids(xray_client, since, until, expression)))
     documents = [
         doc
         for start in range(0, len(trace_ids), BATCH_GET_LIMIT)
@@ -113,8 +126,15 @@ def fetch_flow(xray_client: Any, recipe_id: str, since: datetime, until: datetim
     return flow
 
 
-def _trace_ids(xray: Any, since: datetime, until: datetime) -> Iterator[str]:
+def _is_aws(xray: Any) -> bool:
+    endpoint = str(getattr(getattr(xray, "meta", None), "endpoint_url", ""))
+    return endpoint.rstrip("/").endswith(".amazonaws.com")
+
+
+def _trace_ids(xray: Any, since: datetime, until: datetime, expression: str | None) -> Iterator[str]:
     kwargs: dict[str, Any] = {"StartTime": since, "EndTime": until}
+    if expression:
+        kwargs["FilterExpression"] = expression
     while True:
         page = xray.get_trace_summaries(**kwargs)
         for summary in page.get("TraceSummaries", []):

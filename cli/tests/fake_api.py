@@ -74,6 +74,7 @@ class FakeApi:
         self.refuse_after: int | None = None  # after this many stored parts, PUTs get 400
         self.hold_after: int | None = None  # after this many stored parts, PUTs wait for `release`
         self.release = threading.Event()
+        self.in_flight = 0  # part PUTs being handled
         self.stored = threading.Condition(self.lock)
         self.archive = b"PK-fake-archive" * 100
         self.corrupt_download = False
@@ -106,6 +107,11 @@ class FakeApi:
         """Block until ``count`` part PUTs succeeded (no timing: the test waits on state)."""
         with self.stored:
             self.stored.wait_for(lambda: sum(self.part_puts_ok.values()) >= count)
+
+    def wait_idle(self) -> None:
+        """Block until no part PUT is being handled (requests of a killed client ended)."""
+        with self.stored:
+            self.stored.wait_for(lambda: self.in_flight == 0)
 
     def recipe(self, recipe_id: str) -> FakeRecipe:
         return self.recipes[recipe_id]
@@ -278,6 +284,16 @@ class _Handler(BaseHTTPRequestHandler):
     # --- S3 -------------------------------------------------------------------------
 
     def do_PUT(self) -> None:
+        with self.api.stored:
+            self.api.in_flight += 1
+        try:
+            self._put()
+        finally:
+            with self.api.stored:
+                self.api.in_flight -= 1
+                self.api.stored.notify_all()
+
+    def _put(self) -> None:
         segments, query = self._route()
         api = self.api
         recipe = api.recipes[segments[1]]
@@ -293,7 +309,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(2)  # the connection breaks mid-request
             return
         if api.hold_after is not None and stored >= api.hold_after:
+            # Held until the test killed the client: that request died with it, whatever
+            # bytes of it sit in the socket buffer. S3 stores nothing for it.
             api.release.wait()
+            self.close_connection = True
+            return
         data = self._body()
         if len(data) != int(self.headers.get("Content-Length") or 0):
             return None  # the client died mid-body: S3 stores nothing

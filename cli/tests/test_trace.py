@@ -171,7 +171,8 @@ def test_fetch_flow_reads_the_recipe_back_from_the_xray_api(xray: Any) -> None:
     response = xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(d) for d in documents])
     assert response["UnprocessedTraceSegments"] == []
 
-    flow = fetch_flow(xray, "r-1", since=datetime.now(UTC) - timedelta(minutes=5))
+    # In-process moto answers on AWS's own endpoint, yet has no FilterExpression.
+    flow = fetch_flow(xray, "r-1", since=datetime.now(UTC) - timedelta(minutes=5), server_filter=False)
 
     assert [s.id for s in flow.spans] == [s.id for s in build_flow("r-1", documents).spans]
     assert len(flow.spans) == 10
@@ -182,7 +183,36 @@ def test_fetch_flow_reads_the_recipe_back_from_the_xray_api(xray: Any) -> None:
 def test_fetch_flow_says_when_nothing_is_annotated_with_the_recipe(xray: Any) -> None:
     xray.put_trace_segments(TraceSegmentDocuments=[json.dumps(seg("upload.validate", 0, 1, **recipe("r-2")))])
     with pytest.raises(TraceUnavailable, match="recipe_id=r-missing"):
-        fetch_flow(xray, "r-missing", since=datetime.now(UTC) - timedelta(minutes=5))
+        fetch_flow(xray, "r-missing", since=datetime.now(UTC) - timedelta(minutes=5), server_filter=False)
+
+
+class RealXRay:
+    """Answers like X-Ray on AWS: only the traces the filter selects."""
+
+    class meta:  # noqa: N801 - boto3's attribute name
+        endpoint_url = "https://xray.eu-west-1.amazonaws.com"
+
+    def __init__(self, documents: list[dict[str, Any]]) -> None:
+        self.documents = documents
+        self.summary_calls: list[dict[str, Any]] = []
+
+    def get_trace_summaries(self, **kwargs: Any) -> dict[str, Any]:
+        self.summary_calls.append(kwargs)
+        return {"TraceSummaries": [{"Id": TRACE}]}
+
+    def batch_get_traces(self, TraceIds: list[str]) -> dict[str, Any]:  # noqa: N803 - boto3's parameter name
+        assert TraceIds == [TRACE]
+        return {"Traces": [{"Id": TRACE, "Segments": [{"Document": json.dumps(d)} for d in self.documents]}]}
+
+
+def test_on_aws_xray_selects_the_traces_by_annotation() -> None:
+    xray = RealXRay([d for d in pipeline() if d["trace_id"] == TRACE])
+
+    flow = fetch_flow(xray, "r-1", since=datetime.now(UTC) - timedelta(minutes=5))
+
+    [call] = xray.summary_calls
+    assert call["FilterExpression"] == 'annotation.recipe_id = "r-1"'
+    assert len(flow.spans) == 10
 
 
 def test_span_properties() -> None:
