@@ -119,13 +119,14 @@ def _merge_in_child(stack: Stack, last: ChunkProcessed) -> tuple[list[dict[str, 
     Returns the events, the child's peak RSS in MiB, and its wall time.
     """
     code = (
-        "import json, resource, sys\n"
+        "import json, re, sys\n"
         f"sys.path.insert(0, {str(MERGER)!r})\n"
         "from chalicelib import bootstrap, handlers\n"
         "from circulion.contracts.events import ChunkProcessed\n"
         "message = ChunkProcessed.model_validate_json(sys.stdin.read())\n"
         "out = handlers.coordinate(message, bootstrap.deps())\n"
-        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "status = open('/proc/self/status').read()\n"
+        "peak = int(re.search(r'VmHWM:\\s+(\\d+) kB', status).group(1))\n"
         "print(json.dumps({'events': [json.loads(m.to_json()) for m in out], 'peak_kib': peak}))\n"
     )
     started = time.monotonic()
@@ -140,7 +141,8 @@ def _merge_in_child(stack: Stack, last: ChunkProcessed) -> tuple[list[dict[str, 
     )
     elapsed = time.monotonic() - started
     assert result.returncode == 0, result.stderr[-3000:]
-    # The child reports its own peak (ru_maxrss, KiB on Linux): exact, unlike sampling.
+    # The child reports its own high-water mark (VmHWM, KiB): exact, unlike sampling, and
+    # unlike ru_maxrss, which a child inherits from its parent's RSS at fork.
     report = json.loads(result.stdout.strip().splitlines()[-1])
     return report["events"], report["peak_kib"] // 1024, elapsed
 
@@ -267,9 +269,23 @@ def _asset(total: int, chunk: int) -> tuple[Iterator[bytes], int]:
 def _ndjson(total: int, chunk: int) -> tuple[Iterator[bytes], int]:
     """A step stream cut at arbitrary byte offsets; compresses ~20x, so segments are coalesced."""
     line = b'{"step_id": %d, "action": "unscrew", "params": {"torque_nm": 1.2, "screw": "M4"}}\n'
-    lines = b"".join(line % i for i in range(total // len(line) + 2))[:total]
     starts = range(0, total, chunk)
-    return ((lines[s : s + chunk] for s in starts), len(starts))
+
+    def pieces() -> Iterator[bytes]:
+        buffer, step = b"", 0
+        for start in starts:
+            want = min(chunk, total - start)
+            parts = [buffer]
+            have = len(buffer)
+            while have < want:
+                parts.append(line % step)
+                have += len(parts[-1])
+                step += 1
+            joined = b"".join(parts)
+            buffer = joined[want:]
+            yield joined[:want]
+
+    return pieces(), len(starts)
 
 
 @pytest.mark.parametrize("kind", ["asset", "stream"])
