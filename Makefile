@@ -32,7 +32,7 @@ run: setup ## start the whole system locally (emulator, handlers, API, edge); Ct
 test: setup lint unit stack ## everything CI checks: lint, unit tests, tests against the running stack
 
 unit: setup ## unit and functional tests (no running stack); one pytest run per service
-	$(PY) -m pytest $(PYTEST_FLAGS) shared/tests local/tests cli/tests
+	$(PY) -m pytest $(PYTEST_FLAGS) shared/tests local/tests cli/tests tests/deploy
 	@set -e; for s in $(SERVICES); do \
 	  echo "== services/$$s"; \
 	  (cd services/$$s && ../../$(PY) -m pytest $(PYTEST_FLAGS) tests); \
@@ -43,7 +43,7 @@ stack: setup ## tests against the local stack (the fixture starts and stops it)
 
 lint: setup ## ruff, mypy and cfn-lint
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared/circulion local/circulion_local cli/circulion_cli
+	$(BIN)/mypy shared/circulion local/circulion_local cli/circulion_cli deploy
 	@set -e; for s in $(SERVICES); do (cd services/$$s && ../../$(BIN)/mypy --config-file ../../pyproject.toml app.py chalicelib); done
 	$(BIN)/cfn-lint infra/*.yaml
 

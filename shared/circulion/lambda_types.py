@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 
 class SqsMessageAttribute(TypedDict, total=False):
@@ -45,9 +45,18 @@ class BatchResponse(TypedDict):
     batchItemFailures: list[BatchItemFailure]
 
 
-class ScheduledEvent(TypedDict):
-    id: str
-    time: str
-    resources: list[str]
-    source: NotRequired[str]
-    detail_type: NotRequired[str]
+ScheduledEvent = TypedDict(
+    "ScheduledEvent",
+    {
+        "version": str,
+        "id": str,
+        "detail-type": str,
+        "source": str,
+        "account": str,
+        "time": str,
+        "region": str,
+        "resources": list[str],
+        "detail": dict[str, object],
+    },
+)
+"""What EventBridge sends a scheduled function (``detail-type`` is not an identifier)."""

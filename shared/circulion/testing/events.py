@@ -70,7 +70,13 @@ def sqs_event(messages: Sequence[Envelope | str | SqsRecord], *, queue: str = "c
 def scheduled_event(rule: str = "circulion-test-schedule") -> ScheduledEvent:
     """The event EventBridge sends a scheduled function."""
     return {
+        "version": "0",
         "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
         "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
         "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
+        "detail": {},
     }
