@@ -17,7 +17,14 @@ from circulion.lambda_types import BatchResponse, SqsRecord
 from circulion.settings import RESOURCES
 
 app = Chalice(app_name="circulion-upload")
-app.register_middleware(http_edge.middleware, "http")
+
+
+def _observed_edge(event: Request, get_response: Any) -> Response:
+    bootstrap.configure_observability()
+    return http_edge.middleware(event, get_response)
+
+
+app.register_middleware(_observed_edge, "http")
 
 VALIDATE = Consumer(service="upload", function="validate", stage="validation")
 TRACK_STATUS = Consumer(service="upload", function="track_status", stage="upload")

@@ -17,6 +17,7 @@ from chalicelib.errors import Unavailable
 from chalicelib.settings import UploadSettings
 from chalicelib.store import RecipeStore
 from chalicelib.upload_urls import S3UploadUrls, UploadUrls
+from circulion import log, tracing
 from circulion.adapters.dead_letters import DeadLetters
 from circulion.adapters.object_store import ObjectStore
 from circulion.batch import MessagePublisher
@@ -83,6 +84,19 @@ def use(deps: Deps | None) -> None:
 
 def deps() -> Deps:
     return _override if _override is not None else _real_deps()
+
+
+@functools.cache
+def configure_observability() -> None:
+    """Set up logging and tracing before the first request's span opens.
+
+    Building all of ``deps()`` is lazier (and may fail on missing auth settings, which the
+    API reports as 503); tracing must not wait for it, or a cold start's first request —
+    the one that creates a recipe and starts its trace — goes untraced.
+    """
+    settings = UploadSettings.from_env()
+    log.setup(SERVICE, settings.log_level)
+    tracing.configure(SERVICE, enabled=settings.tracing_enabled)
 
 
 @functools.cache

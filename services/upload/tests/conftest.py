@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
+
+# Unit tests assert on the trace headers they pass in; the X-Ray SDK stays off here
+# (tracing has its own tests in shared/tests and tests/stack/test_tracing.py).
+os.environ.setdefault("CIRCULION_TRACING_ENABLED", "false")
 
 from chalicelib import bootstrap
 from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
