@@ -59,8 +59,10 @@ def run(options: RunOptions) -> int:
     (options.state_dir / "ready.json").unlink(missing_ok=True)
     log = reporting.setup(options.state_dir / "logs" / "runtime.log")
     supervisor = Supervisor(options)
-    # SIGTERM (a test fixture, a process manager) stops as cleanly as Ctrl-C does.
+    # SIGTERM (a test fixture, a process manager) stops as cleanly as Ctrl-C does; SIGINT is
+    # installed explicitly because a shell starts background jobs with it ignored.
     signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     code = 0
     try:
         supervisor.start()

@@ -118,6 +118,7 @@ class Supervisor:
         self.options = options
         self.stopping = threading.Event()
         self._stoppers: list[tuple[str, Callable[[], None]]] = []
+        self._runners: list[SqsEventSource | ScheduledFunction] = []
         self._started = _Started()
         self._log = reporting.logger()
         self._logs_dir = options.state_dir / "logs"
@@ -206,7 +207,9 @@ class Supervisor:
                 else:
                     continue  # discovery yields no HTTP functions: the API is served apart
                 runner.start()
-                self._stoppers.append((spec.label, _runner_stopper(runner)))
+                self._runners.append(runner)
+                if len(self._runners) == 1:  # all functions stop together, at this point of the order
+                    self._stoppers.append(("functions", self._stop_functions))
                 self._started.functions.append(function_summary(spec, concurrency))
 
     def _start_api(self, apps: list[AppSpec], stack_env: Mapping[str, str]) -> None:
@@ -230,6 +233,19 @@ class Supervisor:
         self._stoppers.append(("api", server.stop))
         self._started.api = True
         self._log.info("API up in %.1f s", time.monotonic() - began)
+
+    def _stop_functions(self) -> None:
+        """Stop every function at once: each may wait out a long poll or a draining worker,
+        and doing it one after the other would add those waits up."""
+        threads = [
+            threading.Thread(target=_stop_runner, args=(runner,), name=f"stop {runner.spec.label}")
+            for runner in self._runners
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self._runners.clear()
 
     def stop(self) -> None:
         """Stop everything started, last first; never raises."""
@@ -307,12 +323,9 @@ def banner(ready: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _runner_stopper(runner: SqsEventSource | ScheduledFunction) -> Callable[[], None]:
-    def stop() -> None:
-        runner.join(JOIN_TIMEOUT_S)
-        runner.stop_workers()
-
-    return stop
+def _stop_runner(runner: SqsEventSource | ScheduledFunction) -> None:
+    runner.join(JOIN_TIMEOUT_S)
+    runner.stop_workers()
 
 
 def _host_env() -> dict[str, str]:

@@ -96,6 +96,8 @@ class SqsEventSource:
     def stop_workers(self) -> None:
         """Stop every worker (after the slots stopped, or to force them)."""
         for worker in self._workers:
+            worker.release()  # all idle workers start exiting at once
+        for worker in self._workers:
             worker.stop()
         self._log.close()
 
@@ -114,7 +116,7 @@ class SqsEventSource:
         deadline = time.monotonic() + self.trigger.batching_window_s
         while len(messages) < batch_size and not self._stopping.is_set():
             remaining = deadline - time.monotonic()
-            wait_s = max(0, min(20, int(remaining)))
+            wait_s = max(0, min(POLL_WAIT_S, int(remaining)))
             more = self._receive(min(SQS_RECEIVE_MAX, batch_size - len(messages)), wait_s)
             messages.extend(more)
             if not more and remaining < 1:

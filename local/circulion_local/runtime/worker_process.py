@@ -154,12 +154,16 @@ class WorkerProcess:
             os.killpg(process.pid, signal.SIGKILL)
         return process.wait()
 
-    def stop(self) -> None:
-        """Stop gracefully: closing the socket makes an idle worker exit; then kill."""
-        process = self._process
+    def release(self) -> None:
+        """Close the socket: an idle worker exits at once, a busy one after its invocation."""
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+    def stop(self) -> None:
+        """Stop gracefully (release, a short grace period), then kill what is left."""
+        process = self._process
+        self.release()
         if process is not None:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(STOP_GRACE_S)
