@@ -7,6 +7,7 @@ from typing import Any
 from chalice.app import Chalice, Rate
 
 from chalicelib import bootstrap, handlers, sweeping
+from circulion import tracing
 from circulion.batch import Consumer, for_each_record
 from circulion.contracts.events import ChunkProcessed, RecipeSplit
 from circulion.lambda_types import BatchResponse
@@ -23,4 +24,6 @@ def coordinate(event: Any) -> BatchResponse:
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
 def sweep(event: Any) -> dict[str, dict[str, int]]:
-    return {"actions": sweeping.sweep(bootstrap.deps()).actions}
+    deps = bootstrap.deps()  # configures tracing before the span opens
+    with tracing.span("merger.sweep"):
+        return {"actions": sweeping.sweep(deps).actions}
