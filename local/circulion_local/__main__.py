@@ -8,18 +8,30 @@ Options
 --app-dir DIR       also run the Chalice app in DIR (its name is the directory's)
 --extra-template T  also provision the CloudFormation template T (e.g. an extra app's queues)
 --concurrency N     concurrent invocations per function when the app sets no limit
+--chaos SPEC        inject faults, e.g. ``kill=0.05,duplicate=0.1,delay=0.1`` (default:
+                    ``CIRCULION_CHAOS``, else off); see :mod:`circulion_local.chaos`
+--chaos-seed N      seed of the chaos (default: ``CIRCULION_CHAOS_SEED``, else random)
+--fast-redelivery [S]  cap function timeouts at S s (default 30) with visibility timeouts
+                    and leases to match, so failed messages come back within a minute
+--attach-emulator   use the emulator already running on the port (started by
+                    ``moto_server -p PORT`` or a test) and leave it running on exit: kill
+                    the runtime, start another with the same state dir, work resumes
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from pathlib import Path
 from types import FrameType
 
+from circulion_local.chaos import ChaosConfig, parse_chaos
+from circulion_local.chaos.config import ENV_SEED, ENV_SPEC
 from circulion_local.ports import LocalPorts
 from circulion_local.runtime import reporting
+from circulion_local.runtime.fast_redelivery import DEFAULT_CAP_S
 from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
 from circulion_local.supervisor import RunOptions, Supervisor
 
@@ -34,6 +46,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--app-dir", type=Path, action="append", default=[])
     run.add_argument("--extra-template", type=Path, action="append", default=[])
     run.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    run.add_argument("--chaos", default=None, help="faults to inject (default: $CIRCULION_CHAOS; off)")
+    run.add_argument("--chaos-seed", type=int, default=None)
+    run.add_argument("--fast-redelivery", type=int, nargs="?", const=DEFAULT_CAP_S, default=None, metavar="S")
+    run.add_argument("--attach-emulator", action="store_true")
     return parser
 
 
@@ -47,7 +63,17 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         app_dirs=tuple(p.resolve() for p in args.app_dir),
         extra_templates=tuple(p.resolve() for p in args.extra_template),
         default_concurrency=max(1, args.concurrency),
+        chaos=chaos_from(args),
+        fast_redelivery_s=args.fast_redelivery,
+        attach_emulator=args.attach_emulator,
     )
+
+
+def chaos_from(args: argparse.Namespace) -> ChaosConfig:
+    """``--chaos``/``--chaos-seed``, falling back on ``CIRCULION_CHAOS``/``CIRCULION_CHAOS_SEED``."""
+    spec = args.chaos if args.chaos is not None else os.environ.get(ENV_SPEC)
+    seed = args.chaos_seed if args.chaos_seed is not None else os.environ.get(ENV_SEED)
+    return parse_chaos(spec, int(seed) if seed not in (None, "") else None)
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:

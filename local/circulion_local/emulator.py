@@ -90,7 +90,7 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
         When the port is already taken, the process exits, or it does not answer within
         :data:`START_TIMEOUT_S` (the message carries the end of its log).
     """
-    if _answers(ports.endpoint_url):
+    if answers(ports.endpoint_url):
         raise EmulatorError(
             f"port {ports.emulator} already answers: another stack runs with this offset "
             f"(choose another with --port-offset / CIRCULION_PORT_OFFSET)"
@@ -107,7 +107,7 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
     )
     emulator = Emulator(process, ports, log_path, log_file)
     deadline = time.monotonic() + START_TIMEOUT_S
-    while not _answers(ports.endpoint_url):
+    while not answers(ports.endpoint_url):
         if not emulator.running() or time.monotonic() > deadline:
             emulator.stop()
             reason = "exited" if process.returncode is not None else f"did not answer in {START_TIMEOUT_S:.0f} s"
@@ -116,7 +116,8 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
     return emulator
 
 
-def _answers(url: str) -> bool:
+def answers(url: str) -> bool:
+    """Whether an emulator answers at ``url`` (moto's ``/moto-api/``)."""
     try:
         with urllib.request.urlopen(f"{url}/moto-api/", timeout=1) as response:  # noqa: S310 - loopback URL we built
             return bool(response.status == 200)

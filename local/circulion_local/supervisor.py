@@ -27,12 +27,14 @@ from typing import Any
 import boto3
 from chalice.constants import DEFAULT_HANDLER_NAME
 
+from circulion_local.chaos import ChaosConfig
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
 from circulion_local.runtime import reporting
 from circulion_local.runtime.api_server import start_api_server
 from circulion_local.runtime.config import function_settings, load_config
 from circulion_local.runtime.discovery import app_dirs, discover
 from circulion_local.runtime.event_source import SqsEventSource, resolve_queue
+from circulion_local.runtime.fast_redelivery import fast_function, visibility_parameters
 from circulion_local.runtime.function_env import HOST_VARIABLES, function_environment, output_environment
 from circulion_local.runtime.functions import (
     DEFAULT_CONCURRENCY,
@@ -63,6 +65,12 @@ class RunOptions:
     app_dirs: tuple[Path, ...] = ()
     extra_templates: tuple[Path, ...] = ()
     default_concurrency: int = DEFAULT_CONCURRENCY
+    chaos: ChaosConfig = field(default_factory=ChaosConfig)
+    fast_redelivery_s: int | None = None
+    """Cap on function timeouts (and visibility timeouts, leases) — see fast_redelivery."""
+    attach_emulator: bool = False
+    """Use the emulator already answering on the port (provisioned again, idempotently) and
+    leave it running on stop, so a runtime can be killed and restarted mid-flight."""
 
 
 @dataclass
@@ -145,18 +153,31 @@ class Supervisor:
         from circulion_local.signing_keys import provisioning_parameters
 
         ports = self.options.ports
-        began = self._step(f"starting the emulator on {ports.endpoint_url}")
-        emulator = start_emulator(ports, self._logs_dir / "emulator.log")
-        self._stoppers.append(("emulator", emulator.stop))
-        self._log.info("emulator up in %.1f s", time.monotonic() - began)
+        if self.options.attach_emulator:
+            self._attach_emulator()
+        else:
+            began = self._step(f"starting the emulator on {ports.endpoint_url}")
+            emulator = start_emulator(ports, self._logs_dir / "emulator.log")
+            self._stoppers.append(("emulator", emulator.stop))
+            self._log.info("emulator up in %.1f s", time.monotonic() - began)
         began = self._step(f"provisioning {TEMPLATE_PATH.relative_to(REPO_ROOT)}")
         parameters = provisioning_parameters(ports, self.options.state_dir)
+        if self.options.fast_redelivery_s is not None:
+            parameters = visibility_parameters(parameters, self.options.fast_redelivery_s)
         stack = provision_stack(ports.endpoint_url, TEMPLATE_PATH, parameters)
         outputs = dict(stack.outputs)
         for template in self.options.extra_templates:
             outputs.update(provision_stack(ports.endpoint_url, template, {}).outputs)
         self._started.outputs = outputs
         self._log.info("provisioned in %.1f s", time.monotonic() - began)
+
+    def _attach_emulator(self) -> None:
+        from circulion_local.emulator import EmulatorError, answers
+
+        url = self.options.ports.endpoint_url
+        if not answers(url):
+            raise EmulatorError(f"--attach-emulator: nothing answers on {url}")
+        self._log.info("attached to the running emulator on %s (left running on stop)", url)
 
     def _start_auxiliary(self) -> None:
         for name in AUXILIARY_MODULES:
@@ -184,15 +205,21 @@ class Supervisor:
             aws_secret_access_key="testing",  # noqa: S106 - the emulator's dummy credentials
         )
         host = _host_env()
+        if self.options.chaos.enabled:
+            self._log.warning("CHAOS ON: %s", self.options.chaos.describe())
+        cap = self.options.fast_redelivery_s
         for app in apps:
-            for spec in app.functions:
+            for declared in app.functions:
+                spec = declared if cap is None else fast_function(declared, cap)
                 environment = function_environment(spec, host, stack_env, LOCAL_REGION)
                 log_path = self._logs_dir / "functions" / f"{spec.label}.log"
                 concurrency = spec.concurrency(self.options.default_concurrency)
                 runner: SqsEventSource | ScheduledFunction
                 if isinstance(spec.trigger, SqsTrigger):
                     queue = resolve_queue(sqs, spec.trigger, LOCAL_REGION)
-                    runner = SqsEventSource(spec, sqs, queue, environment, log_path, concurrency, self.stopping)
+                    runner = SqsEventSource(
+                        spec, sqs, queue, environment, log_path, concurrency, self.stopping, self.options.chaos
+                    )
                     self._log.info(
                         "%-28s polling %s (batch %d, concurrency %d, timeout %d s)",
                         spec.label,
@@ -281,6 +308,9 @@ class Supervisor:
             "issuer_url": ports.issuer_url,
             "edge_url": ports.edge_url,
             "auxiliary": self._started.auxiliary,
+            "chaos": self.options.chaos.describe() if self.options.chaos.enabled else None,
+            "fast_redelivery_s": self.options.fast_redelivery_s,
+            "attached_emulator": self.options.attach_emulator,
             "outputs": self._started.outputs,
             "functions": self._started.functions,
             "logs": {

@@ -20,6 +20,8 @@ from typing import IO, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from circulion_local.chaos import BatchPlan, Chaos, ChaosConfig
+from circulion_local.chaos.injector import duplicate_request
 from circulion_local.runtime import reporting
 from circulion_local.runtime.batch_outcome import verdict
 from circulion_local.runtime.functions import FunctionSpec, SqsTrigger
@@ -65,6 +67,7 @@ class SqsEventSource:
         log_path: Path,
         concurrency: int,
         stopping: threading.Event,
+        chaos: ChaosConfig | None = None,
     ) -> None:
         if not isinstance(spec.trigger, SqsTrigger):
             raise TypeError(f"{spec.label} is not SQS-triggered")
@@ -75,6 +78,7 @@ class SqsEventSource:
         self._sqs = sqs
         self._environment = dict(environment)
         self._stopping = stopping
+        self._chaos = chaos or ChaosConfig()
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log: IO[bytes] = log_path.open("ab")
         self._threads: list[threading.Thread] = []
@@ -84,7 +88,10 @@ class SqsEventSource:
         for index in range(self.concurrency):
             worker = WorkerProcess(self.spec.app_dir, self._environment, self._log)
             self._workers.append(worker)
-            thread = threading.Thread(target=self._slot, args=(worker,), name=f"{self.spec.label}#{index}", daemon=True)
+            chaos = Chaos(self._chaos, self.spec.label, index, reporting.logger())
+            thread = threading.Thread(
+                target=self._slot, args=(worker, chaos), name=f"{self.spec.label}#{index}", daemon=True
+            )
             self._threads.append(thread)
             thread.start()
 
@@ -138,7 +145,20 @@ class SqsEventSource:
                     "%s: could not delete a message: %s", self.spec.label, failure.get("Message", failure)
                 )
 
-    def _slot(self, worker: WorkerProcess) -> None:
+    def _apply_chaos(self, chaos: Chaos, plan: BatchPlan) -> None:
+        """Hold back and duplicate what the plan says (the kill happens during the invocation)."""
+        for delayed in plan.delayed:
+            self._sqs.change_message_visibility(
+                QueueUrl=self.queue.url,
+                ReceiptHandle=delayed.message["ReceiptHandle"],
+                VisibilityTimeout=delayed.seconds,
+            )
+            chaos.logged_delay(delayed)
+        for duplicated in plan.duplicated:
+            sent = self._sqs.send_message(**duplicate_request(self.queue.url, duplicated))
+            chaos.logged_duplicate(duplicated, sent.get("MessageId"))
+
+    def _slot(self, worker: WorkerProcess, chaos: Chaos) -> None:
         log = reporting.logger()
         last_used = time.monotonic()
         while not self._stopping.is_set():
@@ -156,10 +176,21 @@ class SqsEventSource:
                 continue
             if self._stopping.is_set():
                 break  # received while stopping: the messages come back after their visibility timeout
+            plan = chaos.plan(messages)
+            if plan.delayed or plan.duplicated:
+                try:
+                    self._apply_chaos(chaos, plan)
+                except (BotoCoreError, ClientError) as exc:
+                    log.warning("%s: chaos could not be applied: %s", self.spec.label, exc)
+                messages = [dict(m) for m in plan.invoke]
+                if not messages:
+                    continue
             ids = [str(m["MessageId"]) for m in messages]
             invocation = worker.invoke(
-                sqs_event(messages, self.queue.arn, self.queue.region), self.spec.settings.timeout_s
+                sqs_event(messages, self.queue.arn, self.queue.region), self.spec.settings.timeout_s, plan.kill_after_s
             )
+            if invocation.chaos_killed and plan.kill_after_s is not None:
+                chaos.logged_kill(plan.kill_after_s, len(messages))
             last_used = time.monotonic()
             outcome = verdict(ids, invocation.status, invocation.response, invocation.error)
             try:

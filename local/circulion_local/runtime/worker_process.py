@@ -42,6 +42,7 @@ class Invocation:
     error: str | None = None
     duration_ms: float = 0.0
     init_ms: float | None = None  # set on a cold start
+    chaos_killed: bool = False  # SIGKILLed on purpose by the runtime's chaos
 
 
 class WorkerProcess:
@@ -98,8 +99,21 @@ class WorkerProcess:
         except (EOFError, OSError):
             return "crashed", {}
 
-    def invoke(self, event: object, timeout_s: float) -> Invocation:
-        """Run one invocation, starting the process first if it is not warm."""
+    def _receive_or_kill(self, timeout_s: float, kill_after_s: float | None) -> tuple[Status, dict[str, Any]]:
+        """The reply, unless a chaos kill is due first: then the worker is SIGKILLed mid-invocation."""
+        if kill_after_s is None or kill_after_s >= timeout_s:
+            return self._receive(timeout_s)
+        status, reply = self._receive(kill_after_s)
+        if status != "timeout":
+            return status, reply
+        return "crashed", {"chaos_killed": True, "code": self.kill()}
+
+    def invoke(self, event: object, timeout_s: float, kill_after_s: float | None = None) -> Invocation:
+        """Run one invocation, starting the process first if it is not warm.
+
+        ``kill_after_s`` (chaos only): SIGKILL the worker that long after the invocation
+        started if it is still running, as a crashed execution environment would die.
+        """
         init_ms = None
         if not self.alive:
             self.kill()
@@ -119,7 +133,7 @@ class WorkerProcess:
         except OSError:
             self.kill()
             return Invocation("crashed", error="worker gone before the invocation", init_ms=init_ms)
-        status, reply = self._receive(timeout_s)
+        status, reply = self._receive_or_kill(timeout_s, kill_after_s)
         duration_ms = (time.monotonic() - started) * 1000
         if status == "timeout":
             self.kill()
@@ -130,8 +144,17 @@ class WorkerProcess:
                 init_ms=init_ms,
             )
         if status == "crashed":
-            code = self.kill()
-            return Invocation("crashed", error=f"worker exited (code {code})", duration_ms=duration_ms, init_ms=init_ms)
+            killed = bool(reply.get("chaos_killed"))
+            code = reply.get("code") if killed else self.kill()
+            return Invocation(
+                "crashed",
+                error=f"chaos: SIGKILL after {kill_after_s} s (code {code})"
+                if killed
+                else f"worker exited (code {code})",
+                duration_ms=duration_ms,
+                init_ms=init_ms,
+                chaos_killed=killed,
+            )
         if reply.get("ok"):
             return Invocation("returned", response=reply.get("response"), duration_ms=duration_ms, init_ms=init_ms)
         error = reply.get("error", {})
