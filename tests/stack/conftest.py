@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from chaos_runtime import ChaosRuntime, chaos_ports
 from support import LOG_FILE, Stack, read_ready, stop_process, tail
 
 from circulion_local.ports import LocalPorts
@@ -90,3 +91,15 @@ def _running_stack() -> Stack:
         pytest.fail(f"CIRCULION_STACK_RUNNING=1 but {state_dir}/ready.json is missing: is `make run` up?")
     ports = LocalPorts(int(ready.get("ports", {}).get("offset", LocalPorts.from_env().offset)))
     return Stack(ports=ports, state_dir=state_dir, log_path=state_dir / "logs" / "runtime.log", ready=ready)
+
+
+@pytest.fixture(scope="session")
+def chaos_runtime(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChaosRuntime]:
+    """A second stack with chaos on and fast redelivery, whose runtime a test may kill and
+    restart (its own emulator; see ``chaos_runtime.py``). Started once, for the fault tests."""
+    runtime = ChaosRuntime(ports=chaos_ports(), state_dir=tmp_path_factory.mktemp("circulion-chaos"))
+    try:
+        runtime.start()
+        yield runtime
+    finally:
+        runtime.stop()
