@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 MiB = 1024 * 1024
 HERE = Path(__file__).resolve().parent
@@ -46,7 +47,9 @@ def child(task_json: str) -> None:
 
     task = ProcessChunk.model_validate_json(task_json)
     deps = bootstrap.deps()
-    baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    import psutil
+
+    baseline = psutil.Process().memory_info().rss  # resident now, after imports and wiring
     started = time.monotonic()
     (event,) = handlers.process_chunk(task, deps)
     elapsed = time.monotonic() - started
@@ -76,6 +79,80 @@ def write_asset(path: Path, size: int) -> None:
             out.write(os.urandom(4096) + block[4096:])
 
 
+def _client(service: str, endpoint: str) -> Any:
+    import boto3
+
+    from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=LOCAL_ACCESS_KEY,
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+    )
+
+
+def _provision(endpoint: str) -> None:
+    s3 = _client("s3", endpoint)
+    for bucket in ("circulion-uploads", "circulion-work"):
+        s3.create_bucket(Bucket=bucket)
+    # bootstrap looks the work queue up (the handler itself only reads and writes S3)
+    _client("sqs", endpoint).create_queue(QueueName="circulion-splitter-work")
+
+
+def _task(kind: str, size: int, span: Any, total: int) -> str:
+    from circulion.contracts.events import ObjectRef, ProcessChunk, ProcessChunkPayload, RecipeDescription
+
+    return ProcessChunk(
+        recipe_id=f"bench-{kind}",
+        tenant_id="bench",
+        payload=ProcessChunkPayload(
+            recipe=RecipeDescription(name="bench", version="1.0.0", content_type="x", size_bytes=size, sha256="0" * 64),
+            kind=kind,  # type: ignore[arg-type]
+            source=ObjectRef(bucket="circulion-uploads", key=f"bench/{kind}"),
+            chunk=span,
+            total_chunks=total,
+        ),
+    ).to_json()
+
+
+def _measure(kind: str, size_mb: int, chunk_size: int, endpoint: str, tmp: Path) -> list[dict[str, Any]]:
+    """Upload a ``kind`` recipe, then run its first, middle and last chunks, one process each."""
+    sys.path.insert(0, str(HERE))
+    from chalicelib.planning import plan_chunks
+
+    path = tmp / kind
+    (write_stream if kind == "stream" else write_asset)(path, size_mb * MiB)
+    size = path.stat().st_size
+    _client("s3", endpoint).upload_file(str(path), "circulion-uploads", f"bench/{kind}")
+    path.unlink()
+    plan = plan_chunks(size, kind, chunk_size=chunk_size, direct_threshold=5 * MiB, max_document_bytes=5 * MiB)  # type: ignore[arg-type]
+    results = []
+    for index in sorted({0, plan.total_chunks // 2, plan.total_chunks - 1}):
+        task_file = tmp / "task.json"
+        task_file.write_text(_task(kind, size, plan.spans[index], plan.total_chunks))
+        run = subprocess.run(  # noqa: S603 - this script, as a child
+            [sys.executable, __file__, "--child", str(task_file)],
+            env=_env(endpoint, chunk_size),
+            check=False,
+            capture_output=True,
+            text=True,
+            cwd=HERE,
+        )
+        if run.returncode != 0:
+            raise SystemExit(f"chunk {index} of the {kind} failed:\n{run.stderr[-3000:]}")
+        result = json.loads(run.stdout.strip().splitlines()[-1]) | {"kind": kind, "chunk": index, "size": size}
+        results.append(result)
+        print(
+            f"{kind:6} {size / MiB:7.0f} MiB, chunk {index:4}/{plan.total_chunks}: "
+            f"peak RSS {result['peak'] / MiB:6.1f} MiB (resident before {result['baseline'] / MiB:5.1f} MiB), "
+            f"{result['seconds']:.2f} s, {result['records']} records",
+            flush=True,
+        )
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mb", type=int, default=1024)
@@ -87,15 +164,6 @@ def main() -> None:
     if args.child:
         child(Path(args.child).read_text())
         return
-
-    import boto3
-
-    from circulion.contracts.events import ObjectRef, ProcessChunk, ProcessChunkPayload, RecipeDescription
-    from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_SECRET_KEY
-
-    sys.path.insert(0, str(HERE))
-    from chalicelib.planning import plan_chunks
-
     chunk_size = args.chunk_mb * MiB
     server = None
     endpoint = args.endpoint
@@ -106,70 +174,18 @@ def main() -> None:
         )
         endpoint = f"http://127.0.0.1:{args.port}"
         time.sleep(3)
-    env = _env(endpoint, chunk_size)
     try:
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
-        )
-        for bucket in ("circulion-uploads", "circulion-work"):
-            s3.create_bucket(Bucket=bucket)
-        results = []
+        _provision(endpoint)
         with tempfile.TemporaryDirectory() as tmp:
-            for kind, writer in (("stream", write_stream), ("asset", write_asset)):
-                path = Path(tmp) / kind
-                writer(path, args.size_mb * MiB)
-                size = path.stat().st_size
-                s3.upload_file(str(path), "circulion-uploads", f"bench/{kind}")
-                path.unlink()
-                plan = plan_chunks(
-                    size,
-                    kind,
-                    chunk_size=chunk_size,
-                    direct_threshold=5 * MiB,  # type: ignore[arg-type]
-                    max_document_bytes=5 * MiB,
-                )
-                picks = sorted({0, plan.total_chunks // 2, plan.total_chunks - 1})
-                for index in picks:
-                    task = ProcessChunk(
-                        recipe_id=f"bench-{kind}",
-                        tenant_id="bench",
-                        payload=ProcessChunkPayload(
-                            recipe=RecipeDescription(
-                                name="bench", version="1.0.0", content_type="x", size_bytes=size, sha256="0" * 64
-                            ),
-                            kind=kind,  # type: ignore[arg-type]
-                            source=ObjectRef(bucket="circulion-uploads", key=f"bench/{kind}"),
-                            chunk=plan.spans[index],
-                            total_chunks=plan.total_chunks,
-                        ),
-                    )
-                    task_file = Path(tmp) / "task.json"
-                    task_file.write_text(task.to_json())
-                    out = subprocess.run(  # noqa: S603 - this script, as a child
-                        [sys.executable, __file__, "--child", str(task_file)],
-                        env=env,
-                        check=True,
-                        capture_output=True,
-                        text=True,
-                        cwd=HERE,
-                    ).stdout
-                    result = json.loads(out.strip().splitlines()[-1]) | {"kind": kind, "chunk": index, "size": size}
-                    results.append(result)
-                    print(
-                        f"{kind:6} chunk {index:4}/{plan.total_chunks}: peak RSS {result['peak'] / MiB:6.1f} MiB "
-                        f"(after imports {result['baseline'] / MiB:5.1f} MiB), {result['seconds']:.2f} s, "
-                        f"{result['records']} records",
-                        flush=True,
-                    )
+            results = [
+                r for kind in ("stream", "asset") for r in _measure(kind, args.size_mb, chunk_size, endpoint, Path(tmp))
+            ]
         target = 3 * chunk_size + 150 * MiB
         worst = max(r["peak"] for r in results)
+        verdict = "OK" if worst < target else "OVER"
         print(
-            f"worst peak {worst / MiB:.1f} MiB; target 3 x {args.chunk_mb} MiB + 150 MB = {target / MiB:.0f} MiB: "
-            f"{'OK' if worst < target else 'OVER'}"
+            f"worst peak {worst / MiB:.1f} MiB; "
+            f"target 3 x {args.chunk_mb} MiB + 150 MB = {target / MiB:.0f} MiB: {verdict}"
         )
     finally:
         if server is not None:
