@@ -33,6 +33,7 @@ from soak_checks import (
     MIB,
     TERMINAL,
     Case,
+    archive_versions,
     assert_no_duplicated_invalidation,
     assert_outcome,
     asset_bytes,
@@ -68,6 +69,7 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
     for (case, _, _), recipe in zip(submitted, recipes, strict=True):
         assert_outcome(stack, api, case, recipe)
 
+    rewrites = sum(len(archive_versions(stack, recipe)) - 1 for recipe in recipes if recipe["status"] == "DISTRIBUTED")
     distributed = {rid: recipe for (_, _, rid), recipe in zip(submitted, recipes, strict=True)}
     merged: dict[str, set[str]] = collections.defaultdict(set)
     for message in stack.receive_all(merged_probe, 10):
@@ -99,6 +101,7 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
         "smallest": min(len(c.data) for c in cases),
         "statuses": dict(collections.Counter(r["status"] for r in recipes)),
         "faults": dict(faults),
+        "identical_archive_rewrites": rewrites,
         "merged_events": sum(len(v) for v in merged.values()),
         "pointers_invalidated": len(invalidations),
         "queues_after": depths,
