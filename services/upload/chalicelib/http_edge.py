@@ -57,6 +57,8 @@ def parse_body(request: Request, model: type[B]) -> B:
         document = json.loads(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
+    except RecursionError as exc:  # "[[[[..." 100,000 deep: json.loads raises this, not ValueError
+        raise InvalidRequest("the body is nested too deeply", code="invalid_json") from exc
     try:
         return model.model_validate(document)
     except ValidationError as exc:

@@ -100,6 +100,8 @@ def test_bad_create_requests(client: Any, world: World, overrides: dict[str, Any
 def test_malformed_json_and_wrong_media_type_and_method(client: Any, world: World) -> None:
     assert_error(call(client, world, "POST", "/recipes", "{not json"), 400, "invalid_json")
     assert_error(call(client, world, "POST", "/recipes", "[]"), 400, "validation_failed")
+    deep = "[" * 100_000 + "]" * 100_000  # a RecursionError in json.loads, once a 500
+    assert_error(call(client, world, "POST", "/recipes", deep), 400, "invalid_json")
     assert_error(
         call(
             client,
