@@ -10,6 +10,7 @@ quantities to hold against the recipe's safety checks without a second list to m
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -180,7 +181,9 @@ def limit_violations(step: Step, safety: SafetyChecks) -> list[LimitViolation]:
     ``voltage_threshold_v`` and forces (``*_n``) ``max_force_n`` when the recipe sets one.
     """
     found: list[LimitViolation] = []
-    for name, value in step.parameters:
+    parameters = step.parameters
+    for name in _unit_fields(type(parameters)):
+        value = getattr(parameters, name)
         if not isinstance(value, float | int) or isinstance(value, bool):
             continue
         if name.endswith("_c") and value > safety.temperature_limit_c:
@@ -190,3 +193,10 @@ def limit_violations(step: Step, safety: SafetyChecks) -> list[LimitViolation]:
         elif name.endswith("_n") and safety.max_force_n is not None and value > safety.max_force_n:
             found.append(LimitViolation(name, float(value), safety.max_force_n, "force"))
     return found
+
+
+@cache
+def _unit_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The fields :func:`limit_violations` may hold against a limit, in declaration order
+    (computed once per parameter model: this runs for every step of every chunk)."""
+    return tuple(name for name in model.model_fields if name.endswith(("_c", "_v", "_n")))
