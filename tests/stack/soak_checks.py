@@ -171,12 +171,13 @@ def archive_versions(stack: Stack, recipe: dict[str, Any]) -> list[dict[str, Any
     return [v for v in listed.get("Versions", []) if v["Key"] == key]
 
 
-def assert_kept_and_tagged(stack: Stack, recipe: dict[str, Any]) -> dict[str, str]:
-    """The upload is still in the uploads bucket, tagged with its outcome; returns the tags."""
+def assert_kept_and_tagged(stack: Stack, recipe: dict[str, Any], size: int | None = None) -> dict[str, str]:
+    """The upload (``size`` bytes; default: as declared) is still in the uploads bucket,
+    tagged with its outcome; returns the tags."""
     s3 = stack.client("s3")
     key = upload_key(stack, recipe["recipe_id"])
     head = s3.head_object(Bucket=RESOURCES.uploads_bucket, Key=key)
-    assert head["ContentLength"] == recipe["size"]
+    assert head["ContentLength"] == (recipe["size"] if size is None else size)
     tags = {t["Key"]: t["Value"] for t in s3.get_object_tagging(Bucket=RESOURCES.uploads_bucket, Key=key)["TagSet"]}
     assert tags.get("circulion-status"), f"{key} carries no outcome tag: {tags}"
     return tags
