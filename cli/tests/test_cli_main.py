@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import KIB, write_file
 from fake_api import TOKEN, FakeApi
+from sample_files import KIB, write_file
 
 from circulion_cli.commands import Io, default_name, guess_content_type
 from circulion_cli.main import run

@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 
 import pytest
-from conftest import KIB, write_file
 from fake_api import TOKEN, FakeApi
+from sample_files import KIB, write_file
 
 from circulion_cli.client import CirculionClient
 from circulion_cli.errors import PartUploadFailed
