@@ -1,0 +1,153 @@
+"""Drives recipes through the running stack as a customer would: the typed client's
+upload (hash, presigned PUT or parts, complete), then the lifecycle events until the end.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.events import EventLog
+from bench.inputs import small_document
+from circulion_cli.client import CirculionClient
+from circulion_cli.issuer import dev_token
+from circulion_local.ports import LocalPorts
+
+CONTENT_TYPES = {"stream": "application/x-ndjson", "asset": "application/octet-stream", "document": "application/json"}
+STAGES = ("upload", "validation", "split", "chunks", "merge", "distribution")
+
+
+@dataclass(frozen=True)
+class LargeResult:
+    kind: str
+    size: int
+    chunk_workers: int
+    status: str
+    stages: dict[str, float]
+    processing_s: float
+    chunks: int
+
+    @property
+    def mb_s(self) -> float:
+        return self.size / 1e6 / self.processing_s if self.processing_s else 0.0
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"processing_mb_s": round(self.mb_s, 2)}
+
+
+def api_client(ports: LocalPorts) -> CirculionClient:
+    return CirculionClient(ports.api_url, dev_token(ports.issuer_url, "bench", ttl_s=6 * 3600))
+
+
+def run_large(
+    ports: LocalPorts, events: EventLog, path: Path, kind: str, chunk_workers: int, timeout_s: float
+) -> LargeResult:
+    """Upload one large recipe and time its stages; ``processing`` is completion -> distributed."""
+    client = api_client(ports)
+    size = path.stat().st_size
+    started = datetime.now(UTC)
+    outcome = client.upload_file(path, name=f"bench-{kind}-{size >> 20}m", content_type=CONTENT_TYPES[kind])
+    completed = datetime.now(UTC)
+    open_ = events.wait_terminal({outcome.recipe_id}, timeout_s)
+    times = events.times(outcome.recipe_id)
+    status = "TIMEOUT" if open_ else ("DISTRIBUTED" if "recipe.distributed" in times else "FAILED/REJECTED")
+    stages = stage_seconds(times, started, completed)
+    end = _first(times, "recipe.distributed")
+    processing = (end - completed).total_seconds() if end else 0.0
+    return LargeResult(
+        kind, size, chunk_workers, status, stages, round(processing, 2), len(times.get("chunk.processed", []))
+    )
+
+
+def run_small(ports: LocalPorts, events: EventLog, count: int, clients: int, timeout_s: float) -> dict[str, Any]:
+    """``count`` documents of ~10 KB uploaded by ``clients`` threads; latency completion -> distributed."""
+    client = api_client(ports)
+    completed: dict[str, datetime] = {}
+    with tempfile.TemporaryDirectory(prefix="circulion-bench-small-") as tmp:
+        paths = []
+        for index in range(count):
+            path = Path(tmp) / f"small-{index:04d}.json"
+            path.write_bytes(small_document(index))
+            paths.append(path)
+
+        def upload(path: Path) -> None:
+            outcome = client.upload_file(path, name=path.stem, content_type=CONTENT_TYPES["document"])
+            completed[outcome.recipe_id] = datetime.now(UTC)
+
+        first = datetime.now(UTC)
+        wall = time.monotonic()
+        with ThreadPoolExecutor(clients) as pool:
+            list(pool.map(upload, paths))
+        still_open = events.wait_terminal(set(completed), timeout_s)
+        wall = time.monotonic() - wall
+    latencies, ends = [], []
+    per_stage: dict[str, list[float]] = {}
+    for recipe_id, done in completed.items():
+        times = events.times(recipe_id)
+        distributed = _first(times, "recipe.distributed")
+        if distributed is not None:
+            latencies.append((distributed - done).total_seconds())
+            ends.append(distributed)
+            for name, seconds in stage_seconds(times, done, done).items():
+                per_stage.setdefault(name, []).append(seconds)
+    span = (max(ends) - first).total_seconds() if ends else 0.0
+    return {
+        "count": count,
+        "clients": clients,
+        "distributed": len(latencies),
+        "not_finished": len(still_open),
+        "latency_s": _percentiles(latencies),
+        "latencies": [round(x, 3) for x in sorted(latencies)],
+        "recipes_per_s": round(len(latencies) / span, 2) if span else 0.0,
+        "median_stage_s": {name: round(statistics.median(v), 3) for name, v in per_stage.items() if name != "upload"},
+        "wall_s": round(wall, 2),
+    }
+
+
+def stage_seconds(times: dict[str, list[datetime]], started: datetime, completed: datetime) -> dict[str, float]:
+    """Seconds spent in each stage, from one stage's end event to the next one's."""
+    marks = [
+        started,
+        completed,
+        _first(times, "recipe.validated"),
+        _first(times, "recipe.split"),
+        _last_chunk(times),
+        _first(times, "recipe.merged"),
+        _first(times, "recipe.distributed"),
+    ]
+    return {
+        name: round((b - a).total_seconds(), 3)
+        for name, a, b in zip(STAGES, marks[:-1], marks[1:], strict=True)
+        if a and b
+    }
+
+
+def _percentiles(values: list[float]) -> dict[str, float]:
+    if len(values) < 2:
+        return {}
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return {
+        "p50": round(cuts[49], 3),
+        "p95": round(cuts[94], 3),
+        "p99": round(cuts[98], 3),
+        "max": round(max(values), 3),
+    }
+
+
+def _first(times: dict[str, list[datetime]], kind: str) -> datetime | None:
+    return times[kind][0] if times.get(kind) else None
+
+
+def _last_chunk(times: dict[str, list[datetime]]) -> datetime | None:
+    """The last chunk's completion (a redelivered duplicate after the merge does not count)."""
+    chunks = times.get("chunk.processed")
+    if not chunks:
+        return None
+    merged = _first(times, "recipe.merged")
+    return min(max(chunks), merged) if merged else max(chunks)

@@ -1,0 +1,124 @@
+"""Writing the results: ``latest.json`` (everything), ``latest.md`` (tables and the
+verdict on each target), ``latest.png`` (time against size; small-recipe latencies)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+MiB = 1024 * 1024
+
+
+def write(results: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    compact = {**results, "small": {k: v for k, v in results.get("small", {}).items() if k != "latencies"}}
+    (out / "latest.json").write_text(json.dumps(compact, indent=1, default=str) + "\n")
+    (out / "latest.md").write_text(markdown(results))
+    plot(results, out / "latest.png")
+
+
+def markdown(r: dict[str, Any]) -> str:
+    m = r["machine"]
+    lines = [
+        "# Benchmark results",
+        "",
+        f"{r['started']} · `python -m bench.run {' '.join(r['argv'])}` · {m['cpus']} CPUs, "
+        f"{m['memory_gib']} GiB, {m['python']} · load average before {m['load_before']}, after {m['load_after']} "
+        f"· chunk size {r['chunk_size'] >> 20} MiB",
+        "",
+    ]
+    if r.get("large"):
+        lines += ["## Large recipes (seconds per stage; processing = upload complete -> DISTRIBUTED)", ""]
+        lines += [
+            "| recipe | size | chunk workers | status | upload | validation | split | chunks | merge | distribution "
+            "| processing | pipeline MB/s | baseline MB/s | pipeline / baseline |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        ]
+        for row in r["large"]:
+            s = row["stages"]
+            base = row.get("baseline_mb_s")
+            ratio = f"{row['processing_mb_s'] / base:.2f}x" if base and row["processing_mb_s"] else "-"
+            cells = [s.get(name, "-") for name in ("upload", "validation", "split", "chunks", "merge", "distribution")]
+            lines.append(
+                f"| {row['kind']} | {row['size'] / MiB:.0f} MiB | {row['chunk_workers']} | {row['status']} | "
+                + " | ".join(str(c) for c in cells)
+                + f" | {row['processing_s']} | {row['processing_mb_s']} | {base if base else '-'} | {ratio} |"
+            )
+        lines.append("")
+    if r.get("baseline"):
+        lines += ["## Baseline (one process: SHA-256, CRC-32, validation with the same models, zipfile deflate)", ""]
+        lines += ["| recipe | size | seconds | MB/s | records |", "|---|---|---|---|---|"]
+        for b in r["baseline"]:
+            lines.append(
+                f"| {b['kind']} | {b['size'] / MiB:.0f} MiB | {b['seconds']:.1f} | {b['mb_s']:.1f} | {b['records']} |"
+            )
+        lines.append("")
+    small = r.get("small")
+    if small:
+        lat = small.get("latency_s", {})
+        lines += [
+            f"## Small recipes ({small['count']} documents of ~10 KB, {small['clients']} concurrent clients)",
+            "",
+            "| distributed | p50 | p95 | p99 | max | recipes/s |",
+            "|---|---|---|---|---|---|",
+            f"| {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s | {lat.get('p95', '-')} s "
+            f"| {lat.get('p99', '-')} s | {lat.get('max', '-')} s | {small['recipes_per_s']} |",
+            "",
+        ]
+    if r.get("memory"):
+        lines += ["## Peak RSS (MiB, largest single process, per scenario)", ""]
+        roles = sorted({role for peaks in r["memory"].values() for role in peaks})
+        lines += ["| scenario | " + " | ".join(roles) + " |", "|---" * (len(roles) + 1) + "|"]
+        for scenario, peaks in r["memory"].items():
+            lines.append(
+                f"| {scenario} | " + " | ".join(str(peaks.get(x, {}).get("peak_mib", "-")) for x in roles) + " |"
+            )
+        lines.append("")
+    if r.get("targets"):
+        lines += ["## Targets", "", "| target | measured | met |", "|---|---|---|"]
+        for t in r["targets"]:
+            lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
+        lines.append("")
+    if r.get("notes"):
+        lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
+    return "\n".join(lines)
+
+
+def plot(r: dict[str, Any], path: Path) -> None:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8), dpi=80)
+    for workers in (1, 2):
+        rows = sorted(
+            (
+                x
+                for x in r.get("large", [])
+                if x["kind"] == "stream" and x["chunk_workers"] == workers and x["processing_s"]
+            ),
+            key=lambda x: x["size"],
+        )
+        if rows:
+            left.plot(
+                [x["size"] / MiB for x in rows],
+                [x["processing_s"] for x in rows],
+                "o-",
+                label=f"{workers} chunk worker(s)",
+            )
+    baseline = [b for b in r.get("baseline", []) if b["kind"] == "stream"]
+    if baseline:
+        left.plot(
+            [b["size"] / MiB for b in baseline], [b["seconds"] for b in baseline], "s--", label="baseline (1 process)"
+        )
+    left.set(xlabel="stream size (MiB)", ylabel="processing time (s)", title="Time against size")
+    left.legend()
+    latencies = r.get("small", {}).get("latencies", [])
+    if latencies:
+        right.hist(latencies, bins=30)
+    right.set(xlabel="upload complete -> DISTRIBUTED (s)", ylabel="recipes", title="Small recipes: latency")
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
