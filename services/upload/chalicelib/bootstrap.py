@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -82,8 +83,16 @@ def use(deps: Deps | None) -> None:
     _override = deps
 
 
+_building = threading.Lock()
+
+
 def deps() -> Deps:
-    return _override if _override is not None else _real_deps()
+    if _override is not None:
+        return _override
+    # The API server answers on threads: without the lock, a burst of first requests each
+    # built every boto3 client and the X-Ray recorder (~1 s of CPU apiece on a cold start).
+    with _building:
+        return _real_deps()
 
 
 @functools.cache
