@@ -207,7 +207,13 @@ def test_fast_redelivery_keeps_timeout_lease_and_visibility_in_order() -> None:
     assert visibility_parameters({"CdnPublicKeyPem": "k"}, cap) == {"CdnPublicKeyPem": "k"}
 
 
+def test_fast_redelivery_fits_every_lease_even_those_only_defaulted_in_code() -> None:
+    fast = fast_function(_spec(300, {}), 20)
+    for variable in ("CIRCULION_LEASE_SECONDS", "CIRCULION_PLAN_LEASE_SECONDS", "CIRCULION_VALIDATION_LEASE_S"):
+        assert 20 < int(fast.settings.environment[variable]) < 25, variable
+
+
 def test_fast_redelivery_never_lengthens_anything() -> None:
-    short = fast_function(_spec(10, {}), 30)
-    assert short.settings.timeout_s == 10 and "CIRCULION_LEASE_SECONDS" not in short.settings.environment
+    short = fast_function(_spec(10, {"CIRCULION_LEASE_SECONDS": "5"}), 30)
+    assert short.settings.timeout_s == 10 and short.settings.environment["CIRCULION_LEASE_SECONDS"] == "5"
     assert visibility_parameters({"UploadStatusVisibilityTimeout": "20"}, 30) == {"UploadStatusVisibilityTimeout": "20"}

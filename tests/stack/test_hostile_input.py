@@ -234,7 +234,7 @@ def _tokens(stack: Stack) -> Iterator[tuple[str, str, str]]:
     yield "other-key-unknown-kid", jwt.encode(claims, pem, algorithm="RS256", headers={"kid": "nope"}), "invalid_token"
     yield (
         "hs256-with-public-key",
-        jwt.encode(claims, "secret", algorithm="HS256", headers={"kid": header["kid"]}),
+        jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"kid": header["kid"]}),
         "invalid_token",
     )
     yield "tampered-tenant", _tamper(good), "invalid_token"

@@ -8,10 +8,12 @@ back within a minute, so this profile lowers three things together, keeping thei
 * every function's timeout is capped at ``cap`` seconds;
 * every ``*VisibilityTimeout`` parameter becomes (capped timeout) + 5 s, so a message is
   never redelivered while its invocation may still run (visibility > timeout);
-* a function whose stage sets ``CIRCULION_LEASE_SECONDS`` (the merger's merge lease) gets
-  (capped timeout) + 3 s: the lease outlives any holder (lease > timeout) and has expired
-  when the crashed holder's message comes back (lease < visibility), so the redelivery
-  resumes the merge instead of spending a receive on ``lease_held``.
+* every lease a handler takes (:data:`LEASE_VARIABLES`: the merger's merge lease, the
+  splitter's fan-out claim, the upload's validation claim) becomes (capped timeout) + 3 s:
+  it outlives any holder (lease > timeout) and has expired when the crashed holder's
+  message comes back (lease < visibility). Found by the restart test: with the 300 s
+  validation lease and a 25 s visibility, a validation killed mid-way came back, found
+  its own dead lease, was dropped as a duplicate and the recipe stayed VALIDATING.
 
 Production values are untouched: this only changes what the local runtime passes.
 """
@@ -25,7 +27,12 @@ from circulion_local.runtime.functions import FunctionSpec
 from circulion_local.signing_keys import LOCAL_VISIBILITY_MARGIN_S, VISIBILITY_PARAMETER_SUFFIX
 
 DEFAULT_CAP_S = 30
-LEASE_VARIABLE = "CIRCULION_LEASE_SECONDS"
+LEASE_VARIABLES = (
+    "CIRCULION_LEASE_SECONDS",  # merger: merge lease (default 630 s)
+    "CIRCULION_PLAN_LEASE_SECONDS",  # splitter: fan-out claim (default 120 s)
+    "CIRCULION_VALIDATION_LEASE_S",  # upload: validation claim (default 300 s)
+)
+"""Every lease a handler takes; a service reads only its own, the others are ignored."""
 LEASE_MARGIN_S = 3
 
 
@@ -39,10 +46,11 @@ def visibility_parameters(parameters: Mapping[str, str], cap_s: int) -> dict[str
 
 
 def fast_function(spec: FunctionSpec, cap_s: int) -> FunctionSpec:
-    """``spec`` with its timeout capped and its lease (if it has one) fitted in between."""
+    """``spec`` with its timeout capped and every lease fitted between timeout and visibility."""
     timeout = min(spec.settings.timeout_s, cap_s)
     environment = dict(spec.settings.environment)
-    if LEASE_VARIABLE in environment:
-        environment[LEASE_VARIABLE] = str(min(int(environment[LEASE_VARIABLE]), timeout + LEASE_MARGIN_S))
+    for variable in LEASE_VARIABLES:
+        current = float(environment.get(variable, "inf"))
+        environment[variable] = str(int(min(current, timeout + LEASE_MARGIN_S)))
     settings = dataclasses.replace(spec.settings, timeout_s=timeout, environment=environment)
     return dataclasses.replace(spec, settings=settings)
