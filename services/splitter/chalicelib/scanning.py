@@ -65,16 +65,22 @@ class RecordScanner:
         while i < n and not self._finished:
             j = piece.find(b"\n", i)
             stop = n if j == -1 else j
-            if self._owned:
+            if self._owned and j != -1 and not self._length:
+                # The whole record lies in this piece (the common case): slice it directly
+                # instead of going through the buffer.
+                records.append(
+                    Record(self._record_start, self._record_line, j - i, piece[i : min(j, i + self._limit + 1)])
+                )
+            elif self._owned:
                 self._length += stop - i
                 room = self._limit + 1 - len(self._buffer)
                 if room > 0:
                     self._buffer += piece[i : min(stop, i + room)]
+                if j != -1:
+                    records.append(self._take())
             if j == -1:
                 break
             newline_at = self._pos + j
-            if self._owned:
-                records.append(self._take())
             if newline_at >= self._start:
                 self._newlines += 1
             self._begin(newline_at + 1)
