@@ -44,8 +44,17 @@ def _cases() -> list[Case]:
     ]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "sigint"])
-def test_runtime_restarted_mid_flight_resumes_every_recipe(chaos_runtime: ChaosRuntime, sig: signal.Signals) -> None:
+LATE = {"PROCESSING", "MERGING", "DISTRIBUTING"}
+
+
+@pytest.mark.parametrize(
+    ("sig", "when"),
+    [(signal.SIGKILL, PROGRESSED), (signal.SIGKILL, LATE), (signal.SIGINT, PROGRESSED)],
+    ids=["sigkill-early", "sigkill-late", "sigint"],
+)
+def test_runtime_restarted_mid_flight_resumes_every_recipe(
+    chaos_runtime: ChaosRuntime, sig: signal.Signals, when: set[str]
+) -> None:
     stack = chaos_runtime.stack
     assert stack is not None
     api = UploadApi.for_tenant(stack.ports, f"restart-{uuid.uuid4().hex[:8]}")
@@ -54,7 +63,7 @@ def test_runtime_restarted_mid_flight_resumes_every_recipe(chaos_runtime: ChaosR
 
     def in_flight() -> list[str] | None:
         statuses = [api.recipe(rid)["status"] for _, rid in submitted]
-        return statuses if any(s in PROGRESSED for s in statuses) else None
+        return statuses if any(s in when for s in statuses) else None
 
     before = stack.wait_until(in_flight, 120, interval=0.2, message="a recipe in flight")
     assert not all(s in TERMINAL for s in before), before
