@@ -49,8 +49,12 @@ LATE = {"PROCESSING", "MERGING", "DISTRIBUTING"}
 
 @pytest.mark.parametrize(
     ("sig", "when"),
-    [(signal.SIGKILL, PROGRESSED), (signal.SIGKILL, LATE), (signal.SIGINT, PROGRESSED)],
-    ids=["sigkill-early", "sigkill-late", "sigint"],
+    [
+        # make test keeps two (each ~70 s): a crash while chunks/merges run, and a Ctrl-C
+        pytest.param(signal.SIGKILL, PROGRESSED, id="sigkill-early", marks=pytest.mark.slow),
+        pytest.param(signal.SIGKILL, LATE, id="sigkill-late"),
+        pytest.param(signal.SIGINT, PROGRESSED, id="sigint"),
+    ],
 )
 def test_runtime_restarted_mid_flight_resumes_every_recipe(
     chaos_runtime: ChaosRuntime, sig: signal.Signals, when: set[str]
