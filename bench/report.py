@@ -37,8 +37,8 @@ def markdown(r: dict[str, Any]) -> str:
         lines += ["## Large recipes (seconds per stage; processing = upload complete -> DISTRIBUTED)", ""]
         lines += [
             "| recipe | size | chunk workers | status | upload | validation | split | chunks | merge | distribution "
-            "| processing | pipeline MB/s | baseline MB/s | pipeline / baseline |",
-            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+            "| processing | pipeline MB/s | baseline MB/s | pipeline / baseline | load (1 min) |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         ]
         for row in r["large"]:
             s = row["stages"]
@@ -48,15 +48,17 @@ def markdown(r: dict[str, Any]) -> str:
             lines.append(
                 f"| {row['kind']} | {row['size'] / MiB:.0f} MiB | {row['chunk_workers']} | {row['status']} | "
                 + " | ".join(str(c) for c in cells)
-                + f" | {row['processing_s']} | {row['processing_mb_s']} | {base if base else '-'} | {ratio} |"
+                + f" | {row['processing_s']} | {row['processing_mb_s']} | {base if base else '-'} | {ratio} "
+                f"| {row.get('load_1m', '-')} |"
             )
         lines.append("")
     if r.get("baseline"):
         lines += ["## Baseline (one process: SHA-256, CRC-32, validation with the same models, zipfile deflate)", ""]
-        lines += ["| recipe | size | seconds | MB/s | records |", "|---|---|---|---|---|"]
+        lines += ["| recipe | size | seconds | MB/s | records | load (1 min) |", "|---|---|---|---|---|---|"]
         for b in r["baseline"]:
             lines.append(
-                f"| {b['kind']} | {b['size'] / MiB:.0f} MiB | {b['seconds']:.1f} | {b['mb_s']:.1f} | {b['records']} |"
+                f"| {b['kind']} | {b['size'] / MiB:.0f} MiB | {b['seconds']:.1f} | {b['mb_s']:.1f} | {b['records']} "
+                f"| {b.get('load_1m', '-')} |"
             )
         lines.append("")
     small = r.get("small")
@@ -65,10 +67,11 @@ def markdown(r: dict[str, Any]) -> str:
         lines += [
             f"## Small recipes ({small['count']} documents of ~10 KB, {small['clients']} concurrent clients)",
             "",
-            "| distributed | p50 | p95 | p99 | max | recipes/s |",
-            "|---|---|---|---|---|---|",
+            "| distributed | p50 | p95 | p99 | max | recipes/s | median s per stage | load (1 min) |",
+            "|---|---|---|---|---|---|---|---|",
             f"| {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s | {lat.get('p95', '-')} s "
-            f"| {lat.get('p99', '-')} s | {lat.get('max', '-')} s | {small['recipes_per_s']} |",
+            f"| {lat.get('p99', '-')} s | {lat.get('max', '-')} s | {small['recipes_per_s']} "
+            f"| {_stages(small.get('median_stage_s', {}))} | {small.get('load_1m', '-')} |",
             "",
         ]
     if r.get("memory"):
@@ -88,6 +91,10 @@ def markdown(r: dict[str, Any]) -> str:
     if r.get("notes"):
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     return "\n".join(lines)
+
+
+def _stages(stages: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds}" for name, seconds in stages.items()) or "-"
 
 
 def plot(r: dict[str, Any], path: Path) -> None:
@@ -114,7 +121,8 @@ def plot(r: dict[str, Any], path: Path) -> None:
             [b["size"] / MiB for b in baseline], [b["seconds"] for b in baseline], "s--", label="baseline (1 process)"
         )
     left.set(xlabel="stream size (MiB)", ylabel="processing time (s)", title="Time against size")
-    left.legend()
+    if left.get_legend_handles_labels()[0]:
+        left.legend()
     latencies = r.get("small", {}).get("latencies", [])
     if latencies:
         right.hist(latencies, bins=30)

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
     parts = set(args.only.split(",")) if args.only else {"large", "small", "scaling"}
     large_mib = 32 if args.quick else 1024
     scaling_mib = [8, 16] if args.quick else [128, 256, 512]
-    small_count = 24 if args.quick else args.small_count
+    small_count = args.small_count or (24 if args.quick else 200)
     c1_mib = 16 if args.quick else args.c1_mib
     results: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -67,16 +67,20 @@ def main(argv: list[str] | None = None) -> None:
                 (write_stream if kind == "stream" else write_asset)(path, mib * MiB)
                 if with_baseline:
                     base = baseline.run(path, kind, work)
-                    results["baseline"].append(base.__dict__ | {"mb_s": round(base.mb_s, 2)})
+                    results["baseline"].append(
+                        base.__dict__ | {"mb_s": round(base.mb_s, 2), "load_1m": round(os.getloadavg()[0], 2)}
+                    )
                     _say(f"baseline {kind} {mib} MiB: {base.seconds:.1f} s, {base.mb_s:.1f} MB/s")
                 watch.reset()
                 row = driver.run_large(stack.ports, events, path, kind, workers, args.timeout)
                 path.unlink()
                 result = row.as_json()
+                result["load_1m"] = round(os.getloadavg()[0], 2)
                 if with_baseline:
                     result["baseline_mb_s"] = results["baseline"][-1]["mb_s"]
                 results["large"].append(result)
                 results["memory"][f"{kind} {mib} MiB, {workers} workers"] = watch.peaks()
+                _write(results, args.out)
                 _say(
                     f"{kind} {mib} MiB: {row.status}, processing {row.processing_s} s "
                     f"({row.mb_s:.1f} MB/s) {row.stages}"
@@ -91,16 +95,23 @@ def main(argv: list[str] | None = None) -> None:
             if "small" in parts:
                 watch.reset()
                 results["small"] = driver.run_small(stack.ports, events, small_count, args.clients, args.timeout)
+                results["small"]["load_1m"] = round(os.getloadavg()[0], 2)
                 results["memory"][f"small x{small_count}"] = watch.peaks()
+                _write(results, args.out)
                 _say(f"small: { ({k: v for k, v in results['small'].items() if k != 'latencies'}) }")
             events.stop()
             watch.stop()
         if "scaling" in parts:
             _with_one_worker(args, work, results, c1_mib)
+    _write(results, args.out)
+    _say(f"wrote {args.out}/latest.json, latest.md, latest.png")
+
+
+def _write(results: dict[str, Any], out: str) -> None:
+    """Results so far (every scenario rewrites them: an interrupted run keeps its figures)."""
     results["machine"]["load_after"] = _load()
     results["targets"] = evaluate(results, CHUNK_SIZE)
-    report.write(results, Path(args.out))
-    _say(f"wrote {args.out}/latest.json, latest.md, latest.png")
+    report.write(results, Path(out))
 
 
 def _with_one_worker(args: argparse.Namespace, work: Path, results: dict[str, Any], mib: int) -> None:
@@ -111,7 +122,7 @@ def _with_one_worker(args: argparse.Namespace, work: Path, results: dict[str, An
         write_stream(path, mib * MiB)
         row = driver.run_large(stack.ports, events, path, "stream", 1, args.timeout)
         path.unlink()
-        results["large"].append(row.as_json())
+        results["large"].append(row.as_json() | {"load_1m": round(os.getloadavg()[0], 2)})
         results["memory"][f"stream {mib} MiB, 1 worker"] = watch.peaks()
         _say(f"stream {mib} MiB, one chunk worker: {row.status}, processing {row.processing_s} s {row.stages}")
         events.stop()
@@ -142,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--quick", action="store_true", help="small sizes everywhere (minutes, not an hour)")
     parser.add_argument("--only", default="", help="comma-separated parts: large,small,scaling")
     parser.add_argument("--offset", type=int, default=int(os.environ.get("CIRCULION_PORT_OFFSET", "900")))
-    parser.add_argument("--small-count", type=int, default=200)
+    parser.add_argument("--small-count", type=int, default=None, help="default 200 (24 with --quick)")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--c1-mib", type=int, default=256, help="stream size run with one chunk worker")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for one scenario")
