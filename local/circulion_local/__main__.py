@@ -14,7 +14,7 @@ Options
 --fast-redelivery [S]  cap function timeouts at S s (default 30) with visibility timeouts
                     and leases to match, so failed messages come back within a minute
 --attach-emulator   use the emulator already running on the port (started by
-                    ``moto_server -p PORT`` or a test) and leave it running on exit: kill
+                    ``python -m circulion_local.emulator_server -p PORT``) and leave it running on exit: kill
                     the runtime, start another with the same state dir, work resumes
 """
 

@@ -98,7 +98,8 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("ab")
     process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-        [sys.executable, "-m", "moto.server", "--host", HOST, "--port", str(ports.emulator)],
+        # moto.server behind one fix: DynamoDB requests serialised (see emulator_server)
+        [sys.executable, "-m", "circulion_local.emulator_server", "--host", HOST, "--port", str(ports.emulator)],
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,

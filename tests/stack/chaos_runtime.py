@@ -80,7 +80,15 @@ class ChaosRuntime:
                 raise RuntimeError(f"port {self.ports.emulator} is taken: set CIRCULION_CHAOS_PORT_OFFSET")
             with (self.state_dir / "emulator.log").open("ab") as log:
                 self.emulator = subprocess.Popen(
-                    [sys.executable, "-m", "moto.server", "--host", HOST, "--port", str(self.ports.emulator)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "circulion_local.emulator_server",  # what the runtime itself starts
+                        "--host",
+                        HOST,
+                        "--port",
+                        str(self.ports.emulator),
+                    ],
                     stdin=subprocess.DEVNULL,
                     stdout=log,
                     stderr=subprocess.STDOUT,

@@ -1,0 +1,112 @@
+"""Fault class "emulator concurrency": a cancelled DynamoDB transaction must not undo other
+requests' writes.
+
+moto 5.2.5's ``transact_write_items`` deep-copies every table it touches, and when any
+condition fails (the *normal* outcome of a duplicate ``chunk.processed``: its marker exists)
+puts those copies back — wiping whatever other requests wrote to the table meanwhile (the
+server is threaded). Found by the chaos soak: a merger's recorded plan vanished while a
+duplicate chunk's transaction was being cancelled, and the recipe stalled in PROCESSING.
+The local emulator serialises DynamoDB requests (``circulion_local.emulator_server``).
+
+The server runs on ``4566 + CIRCULION_PORT_OFFSET + 2`` (the provisioning tests use + 1).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from circulion_local.emulator import Emulator, start_emulator
+from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+
+TABLE = "ledger-race"
+WRITES = 150
+
+
+@pytest.fixture(scope="module")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    ports = LocalPorts(LocalPorts.from_env().offset + 2)
+    with start_emulator(ports, Path(tmp_path_factory.mktemp("emulator")) / "moto.log") as running:
+        yield running
+
+
+def _client(emulator: Emulator) -> object:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=emulator.endpoint_url,
+        region_name=LOCAL_REGION,
+        aws_access_key_id=LOCAL_ACCESS_KEY,
+        aws_secret_access_key=LOCAL_SECRET_KEY,
+        config=Config(max_pool_connections=4),
+    )
+
+
+def test_a_cancelled_transaction_never_undoes_concurrent_writes(emulator: Emulator) -> None:
+    db = _client(emulator)
+    db.create_table(  # type: ignore[attr-defined]
+        TableName=TABLE,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    marker = {"pk": {"S": "recipe#dup"}, "sk": {"S": "chunk#000000"}}
+    db.put_item(TableName=TABLE, Item=marker)  # type: ignore[attr-defined]
+    done = threading.Event()
+    cancelled = 0
+
+    def duplicate_chunks() -> None:
+        nonlocal cancelled
+        own = _client(emulator)
+        while not done.is_set():
+            try:
+                own.transact_write_items(  # type: ignore[attr-defined]
+                    TransactItems=[
+                        {
+                            "Put": {
+                                "TableName": TABLE,
+                                "Item": marker,
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                        {
+                            "Update": {
+                                "TableName": TABLE,
+                                "Key": {"pk": {"S": "recipe#dup"}, "sk": {"S": "job"}},
+                                "UpdateExpression": "ADD done :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                            }
+                        },
+                    ]
+                )
+            except ClientError as exc:
+                assert exc.response["Error"]["Code"] == "TransactionCanceledException"
+                cancelled += 1
+
+    racers = [threading.Thread(target=duplicate_chunks) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    try:
+        for n in range(WRITES):
+            db.update_item(  # type: ignore[attr-defined]
+                TableName=TABLE,
+                Key={"pk": {"S": f"recipe#{n}"}, "sk": {"S": "job"}},
+                UpdateExpression="SET #t = :t",
+                ExpressionAttributeNames={"#t": "total"},
+                ExpressionAttributeValues={":t": {"N": "3"}},
+            )
+    finally:
+        done.set()
+        for racer in racers:
+            racer.join()
+    assert cancelled > 0
+    kept = db.scan(TableName=TABLE, Select="COUNT", ConsistentRead=True)["Count"]  # type: ignore[attr-defined]
+    assert kept == WRITES + 1, f"{WRITES + 1 - kept} writes undone by cancelled transactions"
