@@ -19,6 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from api import UploadApi
 from support import Stack
 
@@ -120,6 +121,23 @@ def corpus(count: int, scale_mb: float) -> list[Case]:
         cases.extend(kinds(scale_mb * (1 + seed % 3), seed))
         seed += 1
     return cases[:count]
+
+
+def wait_terminal(stack: Stack, api: UploadApi, recipe_ids: Sequence[str], timeout_s: float) -> list[dict[str, Any]]:
+    """Every recipe once all are terminal (in order); on timeout the test fails naming the
+    recipes still under way and their statuses."""
+    pending: dict[str, str] = {}
+
+    def settled() -> list[dict[str, Any]] | None:
+        recipes = [api.recipe(rid) for rid in recipe_ids]
+        pending.clear()
+        pending.update({r["recipe_id"]: f"{r['name']}: {r['status']}" for r in recipes if r["status"] not in TERMINAL})
+        return None if pending else recipes
+
+    try:
+        return stack.wait_until(settled, timeout_s, interval=2.0, message="every recipe terminal")
+    except pytest.fail.Exception:
+        pytest.fail(f"{len(pending)} recipe(s) never finished: {pending}")
 
 
 def upload(api: UploadApi, case: Case, name: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import signal
 import time
 import uuid
-from typing import Any
 
 import pytest
 from api import UploadApi
@@ -28,6 +27,7 @@ from soak_checks import (
     queue_depths,
     stream_bytes,
     upload,
+    wait_terminal,
 )
 
 pytestmark = pytest.mark.stack
@@ -75,11 +75,7 @@ def test_runtime_restarted_mid_flight_resumes_every_recipe(
     time.sleep(2)  # nothing polls now: messages sit in their queues or in flight
     stack = chaos_runtime.start()
 
-    def settled() -> list[dict[str, Any]] | None:
-        recipes = [api.recipe(rid) for _, rid in submitted]
-        return recipes if all(r["status"] in TERMINAL for r in recipes) else None
-
-    recipes = stack.wait_until(settled, 360, interval=2.0, message="every recipe terminal after the restart")
+    recipes = wait_terminal(stack, api, [rid for _, rid in submitted], 360)
     for (case, _), recipe in zip(submitted, recipes, strict=True):
         assert_outcome(stack, api, case, recipe)
     stack.wait_until(

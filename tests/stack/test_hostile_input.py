@@ -30,7 +30,7 @@ import pytest
 from api import UploadApi, dev_token, http
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from soak_checks import MIB, TERMINAL, Case, archive_member_sha256, assert_kept_and_tagged, error_codes, upload
+from soak_checks import MIB, Case, archive_member_sha256, assert_kept_and_tagged, error_codes, upload, wait_terminal
 from support import Stack
 
 from circulion.cdn_signing import load_signer
@@ -101,12 +101,8 @@ def acme(stack: Stack) -> UploadApi:
 def processed(stack: Stack, acme: UploadApi) -> dict[str, dict[str, Any]]:
     """Every content case uploaded at once and waited for; label -> final recipe."""
     ids = {case.label: upload(acme, case, case.label) for case in CONTENT_CASES}
-
-    def settled() -> dict[str, dict[str, Any]] | None:
-        recipes = {label: acme.recipe(rid) for label, rid in ids.items()}
-        return recipes if all(r["status"] in TERMINAL for r in recipes.values()) else None
-
-    return stack.wait_until(settled, 420, interval=2.0, message="every hostile upload terminal")
+    recipes = wait_terminal(stack, acme, list(ids.values()), 420)
+    return dict(zip(ids, recipes, strict=True))
 
 
 @pytest.mark.parametrize("case", CONTENT_CASES, ids=[c.label for c in CONTENT_CASES])

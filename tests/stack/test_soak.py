@@ -31,7 +31,6 @@ from api import UploadApi
 from chaos_runtime import ChaosRuntime
 from soak_checks import (
     MIB,
-    TERMINAL,
     Case,
     archive_versions,
     assert_no_duplicated_invalidation,
@@ -41,6 +40,7 @@ from soak_checks import (
     queue_depths,
     stream_bytes,
     upload,
+    wait_terminal,
 )
 
 pytestmark = pytest.mark.stack
@@ -60,11 +60,7 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
         submitted.append((case, name, upload(api, case, name)))
     uploaded_s = time.monotonic() - started
 
-    def settled() -> list[dict[str, Any]] | None:
-        recipes = [api.recipe(rid) for _, _, rid in submitted]
-        return recipes if all(r["status"] in TERMINAL for r in recipes) else None
-
-    recipes = stack.wait_until(settled, timeout_s, interval=2.0, message="every recipe terminal")
+    recipes = wait_terminal(stack, api, [rid for _, _, rid in submitted], timeout_s)
     settled_s = time.monotonic() - started
     for (case, _, _), recipe in zip(submitted, recipes, strict=True):
         assert_outcome(stack, api, case, recipe)
