@@ -41,7 +41,10 @@ def serialise_dynamodb() -> None:
 def main(argv: list[str]) -> None:
     from moto.server import main as moto_main
 
+    from circulion_local.emulator_ranges import serve_ranges_in_place
+
     serialise_dynamodb()
+    serve_ranges_in_place()
     moto_main(argv)
 
 
