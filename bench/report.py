@@ -17,10 +17,24 @@ MiB = 1024 * 1024
 
 def write(results: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    compact = {**results, "small": {k: v for k, v in results.get("small", {}).items() if k != "latencies"}}
-    (out / "latest.json").write_text(json.dumps(compact, indent=1, default=str) + "\n")
-    (out / "latest.md").write_text(markdown(results))
+    (out / "latest.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
+    write_markdown(results, out)
     plot(results, out / "latest.png")
+
+
+def write_markdown(results: dict[str, Any], out: Path) -> None:
+    analysis = out / "analysis.md"  # hand-written: profiles and reasons, kept across runs
+    extra = "\n" + analysis.read_text() if analysis.exists() else ""
+    (out / "latest.md").write_text(markdown(results) + extra)
+
+
+if __name__ == "__main__":
+    # ``python -m bench.report [DIR]``: render latest.md again from latest.json (e.g. after
+    # editing analysis.md), leaving the plot as the run drew it.
+    import sys
+
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "results"
+    write_markdown(json.loads((folder / "latest.json").read_text()), folder)
 
 
 def markdown(r: dict[str, Any]) -> str:
