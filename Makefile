@@ -12,7 +12,7 @@ SERVICE ?=
 STAGE ?= prod
 PYTEST_FLAGS ?=
 
-.PHONY: help setup run test unit stack lint schemas bench package lock clean
+.PHONY: help setup run test unit stack stack-full lint schemas bench package lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ unit: setup ## unit and functional tests (no running stack); one pytest run per 
 
 stack: setup ## tests against the local stack (the fixture starts and stops it)
 	$(PY) -m pytest $(PYTEST_FLAGS) -m "stack and not slow" tests/stack
+
+stack-full: setup ## the stack tests at the sizes the issues name, plus the slow ones (soak, ZIP64 > 4 GiB)
+	CIRCULION_STACK_FULL=1 $(PY) -m pytest $(PYTEST_FLAGS) -m stack tests/stack
 
 lint: setup ## ruff, mypy and cfn-lint
 	$(BIN)/ruff check .

@@ -4,7 +4,8 @@ The CLI runs as a customer runs it: a separate process, configured by environmen
 progress on a pseudo-terminal. Big files are written from repeated blocks into a tmp dir
 (each MiB stamped with its index, so a misplaced part changes the hash) and deleted after.
 
-``CIRCULION_CLI_STACK_MB`` (default 300) sets the size of the big upload.
+The big upload is 300 MB under ``make stack-full`` (``CIRCULION_STACK_FULL=1``), smaller in
+``make test`` (see sizes.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sizes import megabytes
 from support import Stack
 
 from circulion.settings import RESOURCES
@@ -31,8 +33,8 @@ from circulion.settings import RESOURCES
 pytestmark = pytest.mark.stack
 
 MIB = 1 << 20
-BIG_MB = int(os.environ.get("CIRCULION_CLI_STACK_MB", "300"))
-RESUME_MB = 120
+BIG_MB = megabytes("cli", quick=48, full=300)
+RESUME_MB = megabytes("cli_resume", quick=40, full=120)
 CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
 PIPELINE_TIMEOUT_S = 900
 

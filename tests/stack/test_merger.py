@@ -27,6 +27,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from sizes import megabytes
 from support import Stack
 
 from circulion.adapters.object_store import S3ObjectStore
@@ -292,7 +293,7 @@ def _ndjson(total: int, chunk: int) -> tuple[Iterator[bytes], int]:
 def test_several_hundred_mb_merge_in_bounded_memory(
     stack: Stack, scenario: ModuleType, kind: str, tmp_path: Path, record_property: Any
 ) -> None:
-    total = int(os.environ.get("MERGER_BIG_MB", "300")) * MIB
+    total = megabytes("merger", quick=40, full=300) * MIB
     pieces, count = _asset(total, 8 * MIB) if kind == "asset" else _ndjson(total, 8 * MIB)
     merged, peak_mib, seconds = _merge(stack, scenario, pieces, count, 8 * MIB, tmp_path, kind=kind)
     size_mb = merged["payload"]["artifact"]["size_bytes"] / MIB

@@ -12,6 +12,7 @@ import hashlib
 import uuid
 
 import pytest
+from sizes import megabytes
 from support import Stack
 
 from circulion.contracts.events import (
@@ -104,22 +105,26 @@ def assert_each_chunk_once(events: list[ChunkProcessed], data: bytes) -> None:
         assert e.payload.total_chunks == total
 
 
-def test_a_100_mb_stream_and_a_100_mb_asset_are_split_and_every_chunk_processed_once(stack: Stack) -> None:
+BIG = megabytes("splitter", quick=40, full=100) * MiB
+CHUNK = 8 * MiB  # the local stage's chunk size
+
+
+def test_a_big_stream_and_a_big_asset_are_split_and_every_chunk_processed_once(stack: Stack) -> None:
     watch = ChunkWatch(stack)
-    stream_data = ndjson(100 * MiB)
-    asset_data = hashlib.sha256(b"seed").digest() * (100 * MiB // 32) + b"tail"
+    stream_data = ndjson(BIG)
+    asset_data = hashlib.sha256(b"seed").digest() * (BIG // 32) + b"tail"
     stream = upload(stack, stream_data, "stream", "application/x-ndjson")
     asset = upload(stack, asset_data, "asset", "application/octet-stream")
     for message in (stream, asset, stream):  # the duplicate must not fan out again
         stack.publish_event(message)
 
-    stream_events = watch.wait_for(stream.recipe_id, 13, 600)
+    stream_events = watch.wait_for(stream.recipe_id, -(-len(stream_data) // CHUNK), 600)
     assert_each_chunk_once(stream_events, stream_data)
     assert sum(e.payload.record_count for e in stream_events) == stream_data.count(b"\n")
     assert all(e.payload.issue_count == 0 for e in stream_events)
     assert step_order_issues([e.payload.step_ids for e in stream_events]) == []
 
-    asset_events = watch.wait_for(asset.recipe_id, 13, 600)
+    asset_events = watch.wait_for(asset.recipe_id, -(-len(asset_data) // CHUNK), 600)
     assert_each_chunk_once(asset_events, asset_data)
 
 

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from hypothesis import HealthCheck, given, settings
 from support import Stack
 
+from circulion.recipes import examples
 from circulion.settings import RESOURCES
 
 pytestmark = pytest.mark.stack
@@ -36,6 +37,16 @@ def acme(stack: Stack) -> UploadApi:
 def ndjson(records: int, pad: int = 0) -> bytes:
     line = lambda i: json.dumps({"step_id": i, "action": "unscrew", "pad": "x" * pad}) + "\n"  # noqa: E731
     return "".join(line(i) for i in range(1, records + 1)).encode()
+
+
+def valid_stream(size: int) -> bytes:
+    """A valid recipe stream of about ``size`` bytes, so processing carries on past validation."""
+    out = bytearray()
+    for line in examples.stream_lines(size // 100):
+        out += line
+        if len(out) >= size:
+            break
+    return bytes(out)
 
 
 def s3(stack: Stack) -> Any:
@@ -74,7 +85,7 @@ def test_small_upload_through_a_presigned_put_reaches_validation(stack: Stack, a
 
 
 def test_multipart_upload_of_three_parts_reaches_validation(stack: Stack, acme: UploadApi) -> None:
-    data = ndjson(1, pad=11 * MIB)  # one ~11 MiB record: 3 parts of 5 MiB on the local stage
+    data = valid_stream(11 * MIB)  # ~11 MiB: 3 parts of 5 MiB on the local stage
     created = acme.create(unique("big"), data, "application/x-ndjson")
     assert created.status == 201, created.body
     multipart = created.body["upload"]["multipart"]
