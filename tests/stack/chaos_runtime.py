@@ -160,6 +160,14 @@ class ChaosRuntime:
             return collections.Counter()
         return collections.Counter(m.group(1) for m in LOG_PATTERN.finditer(text))
 
+    def kills_of(self, label: str) -> int:
+        """How many invocations of ``label`` (``service.function``) chaos SIGKILLed so far."""
+        try:
+            text = self.runtime_log.read_text(errors="replace")
+        except OSError:
+            return 0
+        return sum(1 for m in LOG_PATTERN.finditer(text) if m.group(1) == "kill" and m.group(2) == label)
+
     def stop(self) -> None:
         if self.runtime is not None:
             stop_process(self.runtime)

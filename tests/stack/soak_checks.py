@@ -251,13 +251,18 @@ def invalidated_paths(stack: Stack) -> list[tuple[str, tuple[str, ...]]]:
     return found
 
 
-def assert_no_duplicated_invalidation(stack: Stack, pointer_paths: Sequence[str]) -> dict[str, int]:
-    """Each pointer path (one per distinct recipe name, each published once) is in exactly one
-    invalidation, and no caller reference made two. With coalescing, a "duplicate" is a
-    second invalidation of a pointer whose version did not change."""
+def duplicated_invalidations(stack: Stack, pointer_paths: Sequence[str]) -> dict[str, int]:
+    """Pointer paths (one per distinct recipe name, each published once) in more than one
+    invalidation; fails if one is in none, or a caller reference made two invalidations.
+
+    With coalescing, a "duplicate" is a second invalidation of a pointer whose version did
+    not change. Known gap (docs/FAULTS.md): a distributor killed between CreateInvalidation
+    and recording it is redelivered in another batch, whose caller reference differs, so it
+    invalidates the pointer again; callers allow at most one extra per such kill.
+    """
     found = invalidated_paths(stack)
     references = [reference for reference, _ in found]
     assert len(references) == len(set(references)), "one caller reference made two invalidations"
     counts = {path: sum(path in paths for _, paths in found) for path in pointer_paths}
-    assert all(n == 1 for n in counts.values()), {p: n for p, n in counts.items() if n != 1}
-    return counts
+    assert all(n >= 1 for n in counts.values()), {p: n for p, n in counts.items() if n < 1}
+    return {path: n for path, n in counts.items() if n > 1}

@@ -10,7 +10,9 @@ twice and held back, failed batches back within ~25 s (``--fast-redelivery``). T
 * no recipe is merged twice: one version of its archive key in the versioned bucket, and
   every ``recipe.merged`` seen for it names the same archive;
 * no message is left outside a queue: every pipeline queue drains, every DLQ is empty;
-* no invalidation is duplicated: each pointer path is in exactly one invalidation.
+* no invalidation is duplicated: each pointer path is in one invalidation, no caller
+  reference made two — except one extra per distributor invocation chaos killed between
+  CreateInvalidation and recording it (a known gap, docs/FAULTS.md; counted in the figures).
 
 ``test_soak_short`` (10 small recipes) runs in ``make test``; ``test_soak_full`` (50
 recipes, 1 byte to 200 MB) is ``slow``: ``CIRCULION_PORT_OFFSET=N pytest
@@ -33,10 +35,10 @@ from soak_checks import (
     MIB,
     Case,
     archive_versions,
-    assert_no_duplicated_invalidation,
     assert_outcome,
     asset_bytes,
     corpus,
+    duplicated_invalidations,
     queue_depths,
     stream_bytes,
     upload,
@@ -53,6 +55,7 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
     api = UploadApi.for_tenant(stack.ports, tenant)
     merged_probe = stack.probe_queue(["recipe.merged"])
     faults_before = runtime.fault_counts()
+    kills_before = runtime.kills_of("distributor.distribute")
     started = time.monotonic()
     submitted: list[tuple[Case, str, str]] = []
     for n, case in enumerate(cases):
@@ -87,7 +90,10 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
         for (case, name, _), recipe in zip(submitted, recipes, strict=True)
         if recipe["status"] == "DISTRIBUTED"
     ]
-    invalidations = assert_no_duplicated_invalidation(stack, pointers)
+    duplicated = duplicated_invalidations(stack, pointers)
+    distributor_kills = runtime.kills_of("distributor.distribute") - kills_before
+    extra = sum(n - 1 for n in duplicated.values())
+    assert extra <= distributor_kills, f"invalidations duplicated without a distributor crash: {duplicated}"
 
     faults = runtime.fault_counts() - faults_before
     figures = {
@@ -99,7 +105,9 @@ def _soak(runtime: ChaosRuntime, cases: list[Case], timeout_s: float, report: st
         "faults": dict(faults),
         "identical_archive_rewrites": rewrites,
         "merged_events": sum(len(v) for v in merged.values()),
-        "pointers_invalidated": len(invalidations),
+        "pointers_invalidated": len(pointers),
+        "invalidations_duplicated_by_distributor_kills": extra,
+        "distributor_kills": distributor_kills,
         "queues_after": depths,
         "uploaded_s": round(uploaded_s, 1),
         "settled_s": round(settled_s, 1),
