@@ -28,15 +28,6 @@ def write_markdown(results: dict[str, Any], out: Path) -> None:
     (out / "latest.md").write_text(markdown(results) + extra)
 
 
-if __name__ == "__main__":
-    # ``python -m bench.report [DIR]``: render latest.md again from latest.json (e.g. after
-    # editing analysis.md), leaving the plot as the run drew it.
-    import sys
-
-    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "results"
-    write_markdown(json.loads((folder / "latest.json").read_text()), folder)
-
-
 def markdown(r: dict[str, Any]) -> str:
     m = r["machine"]
     lines = [
@@ -144,3 +135,12 @@ def plot(r: dict[str, Any], path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
+
+
+if __name__ == "__main__":
+    # ``python -m bench.report [DIR]``: render latest.md again from latest.json (e.g. after
+    # editing analysis.md), leaving the plot as the run drew it.
+    import sys
+
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent / "results"
+    write_markdown(json.loads((folder / "latest.json").read_text()), folder)
