@@ -21,6 +21,11 @@ from circulion_cli.models import STATUSES
 Command = Callable[[argparse.Namespace, CliConfig, Io], int]
 
 
+ENDPOINT_HELP = (
+    "AWS endpoint (env CIRCULION_ENDPOINT_URL / AWS_ENDPOINT_URL); default the local stack, 'aws' for AWS itself"
+)
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--api-url", help="upload API base URL (env CIRCULION_API_URL; default the local stack)")
@@ -73,7 +78,10 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
     p = sub.add_parser("trace", parents=[reads], help="show one upload's flow from X-Ray")
     p.add_argument("recipe_id", metavar="ID")
     p.add_argument("--since", type=_positive_int, default=60, metavar="MINUTES", help="look back (default 60)")
-    p.add_argument("--endpoint-url", help="AWS endpoint (env CIRCULION_ENDPOINT_URL / AWS_ENDPOINT_URL)")
+    p.add_argument(
+        "--endpoint-url",
+        help=ENDPOINT_HELP,
+    )
     p.set_defaults(run=sre.trace)
 
     p = sub.add_parser("dev-token", parents=[reads], help="a token from the local stack's issuer")
@@ -91,7 +99,10 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
         p = dlq_sub.add_parser(action, parents=[reads], help=text)
         p.add_argument("--queue", help="one queue (its name, or the DLQ's)")
         p.add_argument("--recipe", metavar="ID", help="only this recipe's messages")
-        p.add_argument("--endpoint-url", help="AWS endpoint (env CIRCULION_ENDPOINT_URL / AWS_ENDPOINT_URL)")
+        p.add_argument(
+            "--endpoint-url",
+            help=ENDPOINT_HELP,
+        )
         p.set_defaults(run=run)
 
 
