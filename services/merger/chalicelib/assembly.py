@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from chalicelib.archive import ArchiveLayout
 from chalicelib.parts import MIB, S3_MIN_PART, Part, Span, plan_parts
-from circulion.adapters.object_store import CompletedPart, ObjectStore
+from circulion.adapters.object_store import CompletedPart, ObjectNotFound, ObjectStore
 from circulion.errors import TransientError
 
 READ_SIZE = 8 * MIB
@@ -93,6 +93,40 @@ def write_archive(
         parts=len(parts),
         copied_parts=sum(1 for p in parts if p.copy),
     )
+
+
+def adopt_written(objects: ObjectStore, layout: ArchiveLayout, bucket: str, key: str) -> Written | None:
+    """The archive a crashed attempt already completed under ``key``, if it is ``layout``'s.
+
+    A merger killed between ``CompleteMultipartUpload`` and its ledger commit leaves the
+    finished archive behind; writing it again would add a second (identical) version of
+    an immutable key. The key is the recipe's own, and the head and tail carry the job's
+    fingerprint (the manifest names the recipe, the plan, every chunk's SHA-256, the CRC and
+    the merge's start time), so an object of the layout's size whose first and last bytes
+    are the layout's head and tail is this job's archive. Its SHA-256 is read back, pinned
+    to that version: the same one pass over the bytes a rewrite would have made, minus the
+    upload. ``None`` when there is nothing (or something else) there: write it.
+    """
+    try:
+        info = objects.head(bucket, key)
+    except ObjectNotFound:
+        return None
+    size, version = info.size, info.version_id
+    if size != layout.size:
+        return None
+    tail_start = size - len(layout.tail)
+    if objects.get_range(bucket, key, 0, len(layout.head), version) != layout.head:
+        return None
+    if objects.get_range(bucket, key, tail_start, size, version) != layout.tail:
+        return None
+    digest = hashlib.sha256()
+    for offset in range(0, size, READ_SIZE):
+        end = min(size, offset + READ_SIZE)
+        data = objects.get_range(bucket, key, offset, end, version)
+        if len(data) != end - offset:
+            return None  # replaced or shrunk under us: rewrite rather than trust it
+        digest.update(data)
+    return Written(bucket, key, size, digest.hexdigest(), version, parts=0, copied_parts=0)
 
 
 def _copy_part(

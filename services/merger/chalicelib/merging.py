@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.archive import ArchiveFacts, InconsistentChunks, artifact_key, build_layout
-from chalicelib.assembly import write_archive
+from chalicelib.assembly import adopt_written, write_archive
 from chalicelib.bootstrap import Deps
 from chalicelib.ledger import Job, JobState, finished, released
 from chalicelib.rejection import (
@@ -112,14 +112,15 @@ def _finish(before: Job, leased: Job, owner: str, message: Envelope, deps: Deps)
             [message.follow(RecipeMergeStarted, RecipeMergeStartedPayload(total_chunks=len(chunks)))]
         )
     bucket = deps.settings.resources.artifacts_bucket
-    written = write_archive(
-        deps.objects,
-        layout,
-        bucket,
-        artifact_key(leased.tenant_id, leased.plan, leased.recipe_id),
-        min_part=deps.settings.min_part_bytes,
-        checkpoint=deps.checkpoint,
-    )
+    key = artifact_key(leased.tenant_id, leased.plan, leased.recipe_id)
+    # A previous holder may have completed the archive and died before its commit.
+    written = adopt_written(deps.objects, layout, bucket, key) if before.state is JobState.MERGING else None
+    if written is None:
+        written = write_archive(
+            deps.objects, layout, bucket, key, min_part=deps.settings.min_part_bytes, checkpoint=deps.checkpoint
+        )
+    else:
+        _log.info("archive of a crashed merge adopted", extra=log.fields(key=key, version_id=written.version_id))
     deps.checkpoint("archive_written")
     merged = message.follow(
         RecipeMerged,

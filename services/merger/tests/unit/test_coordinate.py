@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from chalicelib import handlers, sweeping
 from chalicelib.bootstrap import Deps
 from chalicelib.handlers import LeaseHeld
-from chalicelib.ledger import JobState
+from chalicelib.ledger import JobState, with_lease
 from chalicelib.settings import MergerSettings
 from circulion.contracts.events import (
     ProcessChunk,
@@ -153,3 +154,47 @@ def test_the_sweeper_re_drives_an_expired_merge_through_the_merger_queue(
     assert sweeping.sweep(deps).actions == {"redrive": 1}
     (redrive,) = [m for m in out.messages if isinstance(m, RecipeSplit)]
     assert [type(m) for m in handlers.coordinate(redrive, deps)] == [RecipeMerged]
+
+
+def test_a_merge_killed_after_completing_the_archive_adopts_it_without_a_second_version(
+    deps: Deps, out: Captured, crash: CrashSwitch, clock: Clock
+) -> None:
+    # Fault class: merger killed between CompleteMultipartUpload and its ledger commit.
+    recipe = make_recipe(deps.objects, b"adopt me\n" * 30, 64)
+    crash.armed = "archive_written"
+    with pytest.raises(SimulatedCrash):
+        deliver_all(recipe, deps, out)
+    key = f"artifacts/acme/arm-disassembly/1.0.0/{recipe.recipe_id}.zip"
+    left_behind = deps.objects.head("circulion-artifacts", key)
+    clock.now += deps.settings.lease_seconds + 1
+
+    (merged,) = handlers.coordinate(recipe.split, deps)
+
+    assert isinstance(merged, RecipeMerged)
+    artifact = merged.payload.artifact
+    assert deps.objects.head("circulion-artifacts", key).version_id == left_behind.version_id  # no rewrite
+    assert artifact.version_id == left_behind.version_id
+    blob = deps.objects.get_bytes("circulion-artifacts", key)
+    assert artifact.sha256 == hashlib.sha256(blob).hexdigest() and artifact.size_bytes == len(blob)
+    assert extracted(blob)[1] == recipe.data
+    assert list(deps.objects.list_keys("circulion-work", f"segments/{recipe.recipe_id}/")) == []
+
+
+def test_an_object_that_is_not_the_jobs_archive_is_rewritten(deps: Deps, out: Captured, clock: Clock) -> None:
+    recipe = make_recipe(deps.objects, b"q" * 200, 64)
+    for chunk in recipe.chunks:
+        handlers.coordinate(chunk, deps)
+    key = f"artifacts/acme/arm-disassembly/1.0.0/{recipe.recipe_id}.zip"
+    job = deps.ledger.get(recipe.recipe_id)
+    assert job is not None
+    # A merge that took the lease and died before writing, then junk of some size at the key.
+    leased = deps.ledger.replace(job, with_lease(job, "dead", clock.now, deps.settings.lease_seconds))
+    assert leased is not None
+    junk_version = deps.objects.put_bytes("circulion-artifacts", key, b"not this job's archive")
+    clock.now += deps.settings.lease_seconds + 1
+
+    (merged,) = handlers.coordinate(recipe.split, deps)
+
+    assert isinstance(merged, RecipeMerged)
+    assert merged.payload.artifact.version_id != junk_version
+    assert extracted(deps.objects.get_bytes("circulion-artifacts", key))[1] == recipe.data
