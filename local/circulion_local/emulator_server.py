@@ -8,7 +8,10 @@ is routine: the merger records a chunk with a conditional marker, so every dupli
 ``chunk.processed`` cancels one. Under the chaos soak this erased a recorded plan and
 stalled a recipe. Real DynamoDB isolates transactions; here one lock serialises DynamoDB
 requests (the emulator holds the GIL anyway, so little throughput is lost), which makes
-the snapshot-and-restore harmless. Other services are untouched.
+the snapshot-and-restore harmless.
+
+CloudFront's CreateInvalidation is made idempotent on its CallerReference, as on AWS
+(:func:`honour_caller_references`). Other services are untouched.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 _DYNAMODB_LOCK = threading.RLock()
+_CLOUDFRONT_LOCK = threading.Lock()
 _MARK = "_circulion_serialised"
 
 
@@ -38,12 +42,46 @@ def serialise_dynamodb() -> None:
     DynamoHandler.call_action = call_action  # type: ignore[method-assign]
 
 
+def honour_caller_references() -> None:
+    """Make CreateInvalidation idempotent on its CallerReference, as CloudFront is (idempotent).
+
+    moto 5.2.5 creates a new invalidation for every call. CloudFront answers a repeated
+    CallerReference with the same paths with the invalidation it already made, and with
+    different paths with ``InvalidationBatchAlreadyExists``: the distributor relies on the
+    former to resend a request a crash left unrecorded without invalidating twice.
+    """
+    from moto.cloudfront.exceptions import CloudFrontException
+    from moto.cloudfront.models import CloudFrontBackend
+
+    original: Callable[..., Any] = CloudFrontBackend.create_invalidation
+    if getattr(original, _MARK, False):
+        return
+
+    def create_invalidation(self: Any, dist_id: str, paths: list[str], caller_ref: str) -> Any:
+        with _CLOUDFRONT_LOCK:  # two racing resends must not both miss the lookup
+            for existing in self.invalidations.get(dist_id) or []:
+                if existing.caller_ref != caller_ref:
+                    continue
+                if sorted(existing.paths) == sorted(paths):
+                    return existing
+                raise CloudFrontException(
+                    "InvalidationBatchAlreadyExists",
+                    "The CallerReference you attempted to create the invalidation batch with is already in use "
+                    "by another batch.",
+                )
+            return original(self, dist_id, paths, caller_ref)
+
+    setattr(create_invalidation, _MARK, True)
+    CloudFrontBackend.create_invalidation = create_invalidation  # type: ignore[method-assign]
+
+
 def main(argv: list[str]) -> None:
     from moto.server import main as moto_main
 
     from circulion_local.emulator_ranges import serve_ranges_in_place
 
     serialise_dynamodb()
+    honour_caller_references()
     serve_ranges_in_place()
     moto_main(argv)
 
