@@ -8,6 +8,8 @@ the same reason (see ``bootstrap``).
 
 from __future__ import annotations
 
+import os
+import signal
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
@@ -19,7 +21,9 @@ THROTTLE_CODES = frozenset(
     {"TooManyInvalidationsInProgress", "Throttling", "ThrottlingException", "TooManyRequestsException"}
 )
 THROTTLE_FAULT = "cdn-throttle"
-"""Name of the fault budget :class:`FaultInjectingCdn` consumes."""
+"""Name of the fault budget :class:`FaultInjectingCdn` consumes to throttle."""
+CRASH_FAULT = "cdn-crash-after-create"
+"""Name of the fault budget that kills the process right after CloudFront made an invalidation."""
 
 
 class CdnThrottled(TransientError):
@@ -69,20 +73,31 @@ class CloudFrontCdn:
         return str(response["Invalidation"]["Id"])
 
 
+def _die() -> None:
+    # SIGKILL, not an exception: no handler, finally or batch response runs, as when the
+    # execution environment dies; the runtime sees a crashed invocation.
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
 class FaultInjectingCdn:
-    """Test-only: throttles while a fault budget lasts, then delegates.
+    """Test-only: throttles, or crashes after the call, while a fault budget lasts.
 
     Installed only when ``fault_injection`` is on (the ``local`` stage), so production pays
-    nothing. A test arms it by writing a budget of N into the distribution table; the
-    next N invalidations (across every worker process) fail as CloudFront's
-    ``TooManyInvalidationsInProgress`` would.
+    nothing. A test arms it by writing a budget of N into the distribution table: with
+    :data:`THROTTLE_FAULT` the next N invalidations (across every worker process) fail as
+    CloudFront's ``TooManyInvalidationsInProgress`` would; with :data:`CRASH_FAULT` the next
+    N are made and then the process dies before the invalidation is recorded.
     """
 
-    def __init__(self, inner: Cdn, take_fault: Callable[[str], bool]) -> None:
+    def __init__(self, inner: Cdn, take_fault: Callable[[str], bool], crash: Callable[[], None] = _die) -> None:
         self._inner = inner
         self._take_fault = take_fault
+        self._crash = crash
 
     def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
         if self._take_fault(THROTTLE_FAULT):
             raise CdnThrottled("CreateInvalidation: TooManyInvalidationsInProgress (injected fault)")
-        return self._inner.create_invalidation(paths, caller_reference)
+        invalidation_id = self._inner.create_invalidation(paths, caller_reference)
+        if self._take_fault(CRASH_FAULT):
+            self._crash()
+        return invalidation_id

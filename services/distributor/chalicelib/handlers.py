@@ -4,6 +4,12 @@
 the whole batch is published, :meth:`BatchInvalidation.invalidate` makes as few
 invalidations as CloudFront's bounds allow; ``announce`` then emits each record's
 ``recipe.distributed`` — or raises its invalidation's error so that record is retried.
+
+Every request is recorded as its recipes' pending request before CloudFront is called. A
+process that dies after CloudFront made the invalidation but before it was recorded leaves
+its recipes pending; their retry, whatever batch it lands in, resends exactly that request
+(same paths, same caller reference), which CloudFront answers with the invalidation it
+already made instead of invalidating the pointers a second time.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Sequence
 
 from chalicelib.bootstrap import Deps
 from chalicelib.cdn import CdnThrottled
-from chalicelib.invalidation import PathClaim, month_of, plan_invalidations
+from chalicelib.invalidation import InvalidationRequest, PathClaim, month_of, plan_invalidations
 from chalicelib.publication import Pointer, PointerMove, candidate_pointer, pointer_key
 from circulion import log, metrics
 from circulion.adapters.object_store import put_json
@@ -34,6 +40,12 @@ class InvalidationPending(TransientError):
     code = "invalidation_pending"
 
 
+class PlannedElsewhere(TransientError):
+    """A recipe of the request is already pending on another request; retry to resend that."""
+
+    code = "invalidation_planned_elsewhere"
+
+
 class BatchInvalidation:
     """One invocation's pointer paths, invalidated together once every pointer has moved.
 
@@ -42,16 +54,22 @@ class BatchInvalidation:
 
     def __init__(self) -> None:
         self._claims: list[PathClaim] = []
+        self._resends: dict[str, InvalidationRequest] = {}
         self._outcomes: dict[str, str | None] = {}
         self._errors: dict[str, Exception] = {}
 
     @property
     def published(self) -> frozenset[str]:
         """Recipes whose pointer step succeeded in this batch."""
-        return frozenset({c.recipe_id for c in self._claims} | set(self._outcomes))
+        resent = {r for request in self._resends.values() for r in request.recipe_ids}
+        return frozenset({c.recipe_id for c in self._claims} | resent | set(self._outcomes))
 
     def claim(self, recipe_id: str, version: str, path: str) -> None:
         self._claims.append(PathClaim(recipe_id, version, path))
+
+    def resend(self, request: InvalidationRequest) -> None:
+        """A request planned earlier whose outcome was never recorded: send it again, verbatim."""
+        self._resends[request.caller_reference] = request
 
     def settle(self, recipe_id: str, invalidation_id: str | None) -> None:
         """The recipe needs no new invalidation (already made, or its pointer did not move)."""
@@ -69,10 +87,13 @@ class BatchInvalidation:
             max_wildcards=settings.max_wildcards_per_invalidation,
         )
         month = month_of(deps.clock())
-        for request in requests:
+        planned = set(self._resends)
+        for request in [*self._resends.values(), *requests]:
             try:
                 invalidation_id = deps.store.find_invalidation(request.caller_reference)
                 if invalidation_id is None:
+                    if request.caller_reference not in planned:
+                        _plan(deps, request)
                     invalidation_id = deps.cdn.create_invalidation(request.paths, request.caller_reference)
                     if deps.store.record_invalidation(request.caller_reference, invalidation_id, request.paths, month):
                         _count(deps, len(request.paths), month)
@@ -118,6 +139,11 @@ def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequ
     known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
     if known is not None:
         batch.settle(message.recipe_id, known)
+        return []
+    # Re-published without a recorded invalidation: a crash may have hit after CloudFront.
+    pending = deps.store.pending_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
+    if pending is not None:
+        batch.resend(pending)
     else:
         batch.claim(message.recipe_id, candidate.version, candidate.path)
     return []
@@ -150,6 +176,13 @@ def _write_pointer_object(deps: Deps, pointer: Pointer) -> None:
             return
         pointer = latest
     raise TransientError(f"pointer {pointer.object_key} kept moving while it was written")
+
+
+def _plan(deps: Deps, request: InvalidationRequest) -> None:
+    """Record the request before sending it; refuse to send one that would overlap another."""
+    elsewhere = deps.store.plan_invalidation(request)
+    if elsewhere:
+        raise PlannedElsewhere(f"recipes {', '.join(elsewhere)} are pending on another invalidation request")
 
 
 def _count(deps: Deps, paths: int, month: str) -> None:

@@ -4,8 +4,10 @@ Items (``pk`` / ``sk``):
 
 * ``pointer#{tenant}#{name}`` / ``latest``: the authority over ``latest.json``;
 * ``recipe#{recipe_id}`` / ``distribution``: which invalidation covered this recipe, so a
-  redelivered message reuses it instead of creating another;
-* ``invalidation#{caller_reference}`` / ``invalidation``: an invalidation made for a batch;
+  redelivered message reuses it instead of creating another, and (``pending_reference``)
+  the request planned for it before CloudFront was called;
+* ``invalidation#{caller_reference}`` / ``invalidation``: a planned request (paths, recipe
+  ids), and once CloudFront made it, its ``invalidation_id``;
 * ``usage#{YYYY-MM}`` / ``invalidated-paths``: paths invalidated that month (``ADD``);
 * ``fault#{name}`` / ``budget``: test-only fault budgets (see ``chalicelib.cdn``).
 """
@@ -17,6 +19,7 @@ from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
+from chalicelib.invalidation import InvalidationRequest
 from chalicelib.publication import Pointer, PointerMove, classify
 from circulion.errors import TransientError
 
@@ -36,7 +39,21 @@ class DistributionStore(Protocol):
 
     def record_recipe_invalidation(self, recipe_ids: Sequence[str], invalidation_id: str) -> None: ...
 
-    def find_invalidation(self, caller_reference: str) -> str | None: ...
+    def plan_invalidation(self, request: InvalidationRequest) -> tuple[str, ...]:
+        """Record ``request`` as each of its recipes' pending request, before CloudFront is called.
+
+        A recipe keeps the first request planned for it; the ids of recipes already pending
+        on another request are returned (empty: the request may be sent).
+        """
+        ...
+
+    def pending_invalidation(self, recipe_id: str) -> InvalidationRequest | None:
+        """The request planned for the recipe, exactly as it was (to be resent verbatim)."""
+        ...
+
+    def find_invalidation(self, caller_reference: str) -> str | None:
+        """The id of the invalidation made for ``caller_reference``; ``None`` if only planned."""
+        ...
 
     def record_invalidation(
         self, caller_reference: str, invalidation_id: str, paths: Sequence[str], month: str
@@ -117,9 +134,52 @@ class DynamoDistributionStore:
                 ExpressionAttributeValues={":id": {"S": invalidation_id}},
             )
 
+    def plan_invalidation(self, request: InvalidationRequest) -> tuple[str, ...]:
+        # The reference names the content, so an existing planned item is this same request.
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    **self._key(f"invalidation#{request.caller_reference}", "invalidation"),
+                    "paths": {"L": [{"S": p} for p in request.paths]},
+                    "recipe_ids": {"L": [{"S": r} for r in request.recipe_ids]},
+                },
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as exc:
+            if _code(exc) != "ConditionalCheckFailedException":
+                raise TransientError(f"planning invalidation failed: {_code(exc)}") from exc
+        conflicts = []
+        for recipe_id in request.recipe_ids:
+            response = self._call(
+                "update_item",
+                TableName=self._table,
+                Key=self._key(f"recipe#{recipe_id}", "distribution"),
+                UpdateExpression="SET pending_reference = if_not_exists(pending_reference, :ref)",
+                ExpressionAttributeValues={":ref": {"S": request.caller_reference}},
+                ReturnValues="ALL_NEW",
+            )
+            if response["Attributes"]["pending_reference"]["S"] != request.caller_reference:
+                conflicts.append(recipe_id)
+        return tuple(conflicts)
+
+    def pending_invalidation(self, recipe_id: str) -> InvalidationRequest | None:
+        item = self._get(f"recipe#{recipe_id}", "distribution")
+        if item is None or "pending_reference" not in item:
+            return None
+        reference = item["pending_reference"]["S"]
+        planned = self._get(f"invalidation#{reference}", "invalidation")
+        if planned is None:
+            raise TransientError(f"planned invalidation {reference} of recipe {recipe_id} is missing")
+        return InvalidationRequest(
+            paths=tuple(p["S"] for p in planned["paths"]["L"]),
+            caller_reference=reference,
+            recipe_ids=tuple(r["S"] for r in planned["recipe_ids"]["L"]),
+        )
+
     def find_invalidation(self, caller_reference: str) -> str | None:
         item = self._get(f"invalidation#{caller_reference}", "invalidation")
-        return item["invalidation_id"]["S"] if item else None
+        return item["invalidation_id"]["S"] if item and "invalidation_id" in item else None
 
     def record_invalidation(
         self, caller_reference: str, invalidation_id: str, paths: Sequence[str], month: str
@@ -130,15 +190,18 @@ class DynamoDistributionStore:
             self._db.transact_write_items(
                 TransactItems=[
                     {
-                        "Put": {
+                        # An update: the planned item may already hold the request.
+                        "Update": {
                             "TableName": self._table,
-                            "Item": {
-                                **self._key(f"invalidation#{caller_reference}", "invalidation"),
-                                "invalidation_id": {"S": invalidation_id},
-                                "paths": {"L": [{"S": p} for p in paths]},
-                                "month": {"S": month},
+                            "Key": self._key(f"invalidation#{caller_reference}", "invalidation"),
+                            "UpdateExpression": "SET invalidation_id = :id, paths = :paths, #month = :month",
+                            "ConditionExpression": "attribute_not_exists(invalidation_id)",
+                            "ExpressionAttributeNames": {"#month": "month"},
+                            "ExpressionAttributeValues": {
+                                ":id": {"S": invalidation_id},
+                                ":paths": {"L": [{"S": p} for p in paths]},
+                                ":month": {"S": month},
                             },
-                            "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
                     {

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from chalicelib.cdn import CdnThrottled
+from chalicelib.invalidation import InvalidationRequest
 from chalicelib.publication import Pointer, PointerMove, classify
 from circulion.lambda_types import SqsRecord
 
@@ -22,6 +23,8 @@ class InMemoryDistributionStore:
         self.pointers: dict[tuple[str, str], Pointer] = {}
         self.recipes: dict[str, str] = {}
         self.invalidations: dict[str, tuple[str, tuple[str, ...]]] = {}
+        self.planned: dict[str, InvalidationRequest] = {}
+        self.pending: dict[str, str] = {}
         self.usage: dict[str, int] = {}
         self.faults: dict[str, int] = {}
 
@@ -44,6 +47,16 @@ class InMemoryDistributionStore:
     def record_recipe_invalidation(self, recipe_ids: Sequence[str], invalidation_id: str) -> None:
         for recipe_id in recipe_ids:
             self.recipes.setdefault(recipe_id, invalidation_id)
+
+    def plan_invalidation(self, request: InvalidationRequest) -> tuple[str, ...]:
+        self.planned.setdefault(request.caller_reference, request)
+        for recipe_id in request.recipe_ids:
+            self.pending.setdefault(recipe_id, request.caller_reference)
+        return tuple(r for r in request.recipe_ids if self.pending[r] != request.caller_reference)
+
+    def pending_invalidation(self, recipe_id: str) -> InvalidationRequest | None:
+        reference = self.pending.get(recipe_id)
+        return self.planned[reference] if reference is not None else None
 
     def find_invalidation(self, caller_reference: str) -> str | None:
         found = self.invalidations.get(caller_reference)

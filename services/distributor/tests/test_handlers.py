@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import pytest
 from conftest import ARTIFACTS, NOW, World, merged
 
-from chalicelib.cdn import THROTTLE_FAULT, FaultInjectingCdn
+from chalicelib.cdn import CRASH_FAULT, THROTTLE_FAULT, FaultInjectingCdn
 from chalicelib.coalescing import distribute
 from chalicelib.usage import invalidation_usage
 from circulion.contracts.events import RecipeDistributed, RecipeMerged
@@ -131,3 +132,34 @@ def test_fault_switch_throttles_while_its_budget_lasts(world: Callable[..., Worl
     assert distribute({"Records": [sqs_record(message, receive_count=2)]}, deps) == {"batchItemFailures": []}
     assert w.store.faults[THROTTLE_FAULT] == 0
     assert len(w.cdn.invalidations) == 1
+
+
+class SimulatedCrash(BaseException):
+    """The process died: no ``except Exception`` and no batch response runs."""
+
+
+def crash() -> None:
+    raise SimulatedCrash
+
+
+def test_a_crash_between_the_invalidation_and_its_record_makes_no_second_one(world: Callable[..., World]) -> None:
+    # Fault class: distributor killed between CreateInvalidation and recording it; the
+    # retries land in batches of another composition (another content-derived reference).
+    w = world()
+    w.store.faults[CRASH_FAULT] = 1
+    deps = type(w.deps)(**{**w.deps.__dict__, "cdn": FaultInjectingCdn(w.cdn, w.store.take_fault, crash)})
+    a, b, c = merged("acme", "a", "1.0.0"), merged("acme", "b", "1.0.0"), merged("acme", "c", "1.0.0")
+    with pytest.raises(SimulatedCrash):
+        distribute(sqs_event([a, b]), deps)
+    assert len(w.cdn.invalidations) == 1 and w.store.find_invalidation(next(iter(w.cdn.created))) is None
+
+    assert distribute({"Records": [sqs_record(a, receive_count=2), sqs_record(c)]}, deps) == {"batchItemFailures": []}
+    assert distribute({"Records": [sqs_record(b, receive_count=2)]}, deps) == {"batchItemFailures": []}
+
+    assert sorted(w.cdn.invalidations) == [
+        ("/artifacts/acme/a/latest.json", "/artifacts/acme/b/latest.json"),
+        ("/artifacts/acme/c/latest.json",),
+    ]
+    ids = {e.recipe_id: e.payload.invalidation_id for e in distributed(w)}
+    assert ids[a.recipe_id] == ids[b.recipe_id] != ids[c.recipe_id]
+    assert invalidation_usage(w.store, NOW).paths == 3  # counted once

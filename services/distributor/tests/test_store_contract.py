@@ -11,6 +11,7 @@ from fakes import InMemoryDistributionStore
 from moto import mock_aws
 
 from chalicelib.cdn import THROTTLE_FAULT
+from chalicelib.invalidation import InvalidationRequest
 from chalicelib.publication import Pointer, PointerMove
 from chalicelib.store import DistributionStore, DynamoDistributionStore
 from chalicelib.versions import order_key
@@ -96,3 +97,18 @@ def test_fault_budget_is_consumed(store: DistributionStore) -> None:
             Item={"pk": {"S": f"fault#{THROTTLE_FAULT}"}, "sk": {"S": "budget"}, "remaining": {"N": "2"}},
         )
     assert [store.take_fault(THROTTLE_FAULT) for _ in range(3)] == [True, True, False]
+
+
+def test_a_planned_request_is_pending_for_its_recipes_until_recorded(store: DistributionStore) -> None:
+    first = InvalidationRequest(("/a", "/b"), "ref-1", ("r1", "r2"))
+    assert store.pending_invalidation("r1") is None
+    assert store.plan_invalidation(first) == ()
+    assert store.plan_invalidation(first) == ()  # a replanned batch
+    assert store.find_invalidation("ref-1") is None  # planned, not made
+    assert store.pending_invalidation("r2") == first
+    assert store.plan_invalidation(InvalidationRequest(("/a",), "ref-2", ("r1",))) == ("r1",)
+    assert store.pending_invalidation("r1") == first
+    assert store.record_invalidation("ref-1", "I1", ["/a", "/b"], "2026-11") is True
+    assert store.find_invalidation("ref-1") == "I1"
+    assert store.record_invalidation("ref-1", "I1", ["/a", "/b"], "2026-11") is False
+    assert store.invalidated_paths("2026-11") == 2
