@@ -8,10 +8,17 @@ merger composes file lines (:func:`circulion.recipes.with_file_lines`).
 
 from __future__ import annotations
 
+from operator import lt
+
 from chalicelib.issues import IssueLog
-from chalicelib.scanning import Record
+from chalicelib.scanning import Record, RecordRun, records_at
 from circulion.contracts.events import ChunkSpan, StepIdRange, ValidationIssue
 from circulion.recipes import Problem, SafetyChecks, check_document, check_header, check_step, is_blank, order_problem
+from circulion.recipes.records import plain_valid_steps
+
+PLAIN_BATCH = 512
+"""Records validated per pydantic-core call: large enough to amortise the call, small
+enough that one bad record sends few good ones the slow way."""
 
 
 class StreamChecker:
@@ -52,6 +59,33 @@ class StreamChecker:
             if self._first is None:
                 self._first = (result.step_id, record)
             self._last = result.step_id
+
+    def check_run(self, run: RecordRun) -> None:
+        """:meth:`check` for every record of ``run``, with identical outcome: groups of
+        plain valid steps in order are checked in one call and need no positions; any
+        other group (a header, a problem of any kind) goes record by record."""
+        lines = run.lines()
+        offset, line = run.offset, run.chunk_line
+        for at in range(0, len(lines), PLAIN_BATCH):
+            group = lines[at : at + PLAIN_BATCH]
+            if not self._check_plain(group, offset, line):
+                for record in records_at(group, offset, line, self._limit):
+                    self.check(record)
+            offset += sum(map(len, group)) + len(group)
+            line += len(group)
+
+    def _check_plain(self, group: list[bytes], offset: int, line: int) -> bool:
+        """Account for ``group`` and say so when it has no problem at all (else touch nothing)."""
+        if offset == 0 or max(map(len, group)) > self._limit:
+            return False
+        ids = plain_valid_steps(group, self._safety)
+        if ids is None or (self._last is not None and ids[0] <= self._last) or not all(map(lt, ids, ids[1:])):
+            return False
+        self.record_count += len(ids)
+        if self._first is None:
+            self._first = (ids[0], Record(offset, line, len(group[0]), group[0]))
+        self._last = ids[-1]
+        return True
 
     def finish(self, *, whole_file: bool) -> None:
         """Rules that need the whole chunk; ``whole_file`` when this chunk is the file."""

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from chalicelib.checking import StreamChecker, check_whole_document
 from chalicelib.issues import IssueLog
-from chalicelib.scanning import RecordScanner
+from chalicelib.scanning import RecordRun, RecordScanner
 from chalicelib.segments import Segment, SegmentBuilder
 from chalicelib.settings import SplitterSettings
 from circulion.contracts.events import ProcessChunkPayload, StepIdRange, ValidationIssue
@@ -99,8 +99,11 @@ def header_safety(read: RangeReader, size: int, max_record_bytes: int) -> Safety
 
 
 def _feed(scanner: RecordScanner, checker: StreamChecker, piece: bytes) -> None:
-    for record in scanner.feed(piece):
-        checker.check(record)
+    for item in scanner.feed_runs(piece):
+        if isinstance(item, RecordRun):
+            checker.check_run(item)
+        else:
+            checker.check(item)
 
 
 def _read_ahead(

@@ -6,15 +6,18 @@ Nothing here raises on customer input: every outcome is a list of :class:`Proble
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import repeat
+from operator import attrgetter
 from typing import get_args
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from circulion.recipes.document import RecipeDocument
 from circulion.recipes.safety import RecipeHeader, SafetyChecks
-from circulion.recipes.steps import MAX_STEP_ID, STEP, Step, limit_violations
+from circulion.recipes.steps import MAX_STEP_ID, STEP, Step, limit_table, limit_violations
 from circulion.recipes.strict_json import Problem, loads
 
 MAX_SCHEMA_PROBLEMS = 5
@@ -147,6 +150,70 @@ def _plain_valid_step(data: bytes) -> Step | None:
     if len(_KEY.findall(core)) != _keys_set(step):
         return None
     return step
+
+
+_NOT_PLAIN_LINES = re.compile(rb"[^\x20-\x5b\x5d-\x7e\n]")
+_STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
+
+
+def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> list[int] | None:
+    """The step ids of ``lines`` when :func:`check_step` would accept every one of them
+    without a problem; ``None`` otherwise (then check them one by one: nothing is lost).
+
+    :func:`_plain_valid_step` for many records in one pydantic-core call: the records,
+    each starting with ``{`` and plain, are validated as the JSON array
+    ``[line,line,...]``. That array holding exactly ``len(lines)`` steps proves each line
+    is one whole JSON value: with no backslash, an even number of ``"`` per line means no
+    string spans a line boundary; outside strings a boundary reads ``,{``, valid only
+    between array elements, and the only array is the outer one (no step field accepts
+    an array); so every line is one or more whole elements, and the counts make it one.
+    Key tokens are counted over all lines at once against all fields set (per line the
+    tokens are at least the fields, so equal sums mean equal counts per line).
+    """
+    blob = b"\n".join(lines)
+    if not lines or blob[:1] != b"{" or blob.count(b"\n{") != len(lines) - 1:
+        return None
+    if _NOT_PLAIN_LINES.search(blob) is not None or any(n & 1 for n in map(bytes.count, lines, repeat(b'"'))):
+        return None
+    try:
+        steps = _STEPS.validate_json(b"[" + blob.replace(b"\n", b",") + b"]")
+    except ValidationError:
+        return None
+    if len(steps) != len(lines) or len(_KEY.findall(blob)) != _keys_set_all(steps):
+        return None
+    if safety is not None and not _within_limits(steps, safety):
+        return None
+    return [step.step_id for step in steps]
+
+
+def _keys_set_all(models: Sequence[BaseModel]) -> int:
+    """:func:`_keys_set` summed over ``models``, one level of nesting at a time."""
+    count = sum(map(len, map(_FIELDS_SET, models)))
+    nested = [
+        value
+        for model in models
+        for name in _model_fields(type(model))
+        if isinstance(value := getattr(model, name), BaseModel)
+    ]
+    return count + (_keys_set_all(nested) if nested else 0)
+
+
+_FIELDS_SET = attrgetter("model_fields_set")
+
+
+def _within_limits(steps: Sequence[Step], safety: SafetyChecks) -> bool:
+    tables: dict[type[BaseModel], tuple[tuple[str, float], ...]] = {}  # hashing a model per step is slow
+    for step in steps:
+        parameters = step.parameters
+        table = tables.get(type(parameters))
+        if table is None:
+            table = tables[type(parameters)] = limit_table(type(parameters), safety)
+        for name, limit in table:
+            value = getattr(parameters, name)
+            # the unit fields are floats or None (strict: no bool), as limit_violations assumes
+            if value is not None and value > limit:
+                return False
+    return True
 
 
 def _keys_set(model: BaseModel) -> int:

@@ -10,7 +10,7 @@ quantities to hold against the recipe's safety checks without a second list to m
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
@@ -193,6 +193,22 @@ def limit_violations(step: Step, safety: SafetyChecks) -> list[LimitViolation]:
         elif name.endswith("_n") and safety.max_force_n is not None and value > safety.max_force_n:
             found.append(LimitViolation(name, float(value), safety.max_force_n, "force"))
     return found
+
+
+@lru_cache(maxsize=256)
+def limit_table(model: type[BaseModel], safety: SafetyChecks) -> tuple[tuple[str, float], ...]:
+    """``(field, limit)`` for every field of the parameter ``model`` that
+    :func:`limit_violations` holds against ``safety``: a field with a value above its
+    limit is exactly a violation. For checking many steps against one recipe's limits."""
+    pairs: list[tuple[str, float]] = []
+    for name in _unit_fields(model):
+        if name.endswith("_c"):
+            pairs.append((name, safety.temperature_limit_c))
+        elif name.endswith("_v"):
+            pairs.append((name, safety.voltage_threshold_v))
+        elif safety.max_force_n is not None:
+            pairs.append((name, safety.max_force_n))
+    return tuple(pairs)
 
 
 @cache
