@@ -18,7 +18,9 @@ from circulion.recipes.records import plain_valid_steps
 
 PLAIN_BATCH = 512
 """Records validated per pydantic-core call: large enough to amortise the call, small
-enough that one bad record sends few good ones the slow way."""
+enough that a failed batch wastes little."""
+PLAIN_SMALLEST = 16
+"""A failing group at most this large is checked record by record."""
 
 
 class StreamChecker:
@@ -68,11 +70,22 @@ class StreamChecker:
         offset, line = run.offset, run.chunk_line
         for at in range(0, len(lines), PLAIN_BATCH):
             group = lines[at : at + PLAIN_BATCH]
-            if not self._check_plain(group, offset, line):
-                for record in records_at(group, offset, line, self._limit):
-                    self.check(record)
+            self._check_group(group, offset, line)
             offset += sum(map(len, group)) + len(group)
             line += len(group)
+
+    def _check_group(self, group: list[bytes], offset: int, line: int) -> None:
+        """A group with a problem is halved until the problem is cornered in a small group
+        that goes record by record, so a few bad records cost few good ones the slow path."""
+        if self._check_plain(group, offset, line):
+            return
+        if len(group) <= PLAIN_SMALLEST:
+            for record in records_at(group, offset, line, self._limit):
+                self.check(record)
+            return
+        half = len(group) // 2
+        self._check_group(group[:half], offset, line)
+        self._check_group(group[half:], offset + sum(map(len, group[:half])) + half, line + half)
 
     def _check_plain(self, group: list[bytes], offset: int, line: int) -> bool:
         """Account for ``group`` and say so when it has no problem at all (else touch nothing)."""
