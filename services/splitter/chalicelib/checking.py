@@ -16,11 +16,11 @@ from circulion.contracts.events import ChunkSpan, StepIdRange, ValidationIssue
 from circulion.recipes import Problem, SafetyChecks, check_document, check_header, check_step, is_blank, order_problem
 from circulion.recipes.records import plain_valid_steps
 
-PLAIN_BATCH = 512
+PLAIN_BATCH = 128
 """Records validated per pydantic-core call: large enough to amortise the call, small
 enough that a failed batch wastes little."""
 PLAIN_SMALLEST = 16
-"""A failing group at most this large is checked record by record."""
+"""A failing window at most this large is checked record by record (dense problems)."""
 
 
 class StreamChecker:
@@ -63,42 +63,57 @@ class StreamChecker:
             self._last = result.step_id
 
     def check_run(self, run: RecordRun) -> None:
-        """:meth:`check` for every record of ``run``, with identical outcome: groups of
-        plain valid steps in order are checked in one call and need no positions; any
-        other group (a header, a problem of any kind) goes record by record."""
+        """:meth:`check` for every record of ``run``, with identical outcome.
+
+        Windows of records are tried as one batch (:func:`plain_valid_steps`), which
+        needs no positions; a window with a problem shrinks towards its first suspect
+        record, which goes alone the exact way (a suspect may be innocent: the exact way
+        is right for any record). The window doubles after a success and halves after a
+        record went the exact way, so sparse bad records cost a few extra batch attempts
+        and dense ones settle into small windows checked record by record.
+        """
         lines = run.lines()
-        offset, line = run.offset, run.chunk_line
-        for at in range(0, len(lines), PLAIN_BATCH):
-            group = lines[at : at + PLAIN_BATCH]
-            self._check_group(group, offset, line)
-            offset += sum(map(len, group)) + len(group)
-            line += len(group)
+        offset, line, at, width = run.offset, run.chunk_line, 0, PLAIN_BATCH
+        while at < len(lines):
+            window = lines[at : at + width]
+            suspect = self._check_plain(window, offset, line)
+            if suspect is None:
+                taken = len(window)
+                width = min(PLAIN_BATCH, 2 * width)
+            elif suspect > 0 and len(window) > PLAIN_SMALLEST:
+                width = suspect  # the records before the suspect, again as a batch
+                continue
+            elif suspect == 0 or len(window) <= PLAIN_SMALLEST:
+                taken = 1 if suspect == 0 and len(window) > PLAIN_SMALLEST else len(window)
+                for record in records_at(window[:taken], offset, line, self._limit):
+                    self.check(record)
+                width = max(PLAIN_SMALLEST, width // 2)
+            else:  # a problem somewhere: try the first half
+                width = len(window) // 2
+                continue
+            offset += sum(map(len, window[:taken])) + taken
+            line += taken
+            at += taken
 
-    def _check_group(self, group: list[bytes], offset: int, line: int) -> None:
-        """A group with a problem is halved until the problem is cornered in a small group
-        that goes record by record, so a few bad records cost few good ones the slow path."""
-        if self._check_plain(group, offset, line):
-            return
-        if len(group) <= PLAIN_SMALLEST:
-            for record in records_at(group, offset, line, self._limit):
-                self.check(record)
-            return
-        half = len(group) // 2
-        self._check_group(group[:half], offset, line)
-        self._check_group(group[half:], offset + sum(map(len, group[:half])) + half, line + half)
-
-    def _check_plain(self, group: list[bytes], offset: int, line: int) -> bool:
-        """Account for ``group`` and say so when it has no problem at all (else touch nothing)."""
-        if offset == 0 or max(map(len, group)) > self._limit:
-            return False
+    def _check_plain(self, group: list[bytes], offset: int, line: int) -> int | None:
+        """Account for ``group`` when it has no problem at all (``None``); else touch
+        nothing and give the index of the first suspect record, -1 when unknown."""
+        if offset == 0:
+            return 0  # the header: it alone is checked as one
+        if max(map(len, group)) > self._limit:
+            return next(i for i, data in enumerate(group) if len(data) > self._limit)
         ids = plain_valid_steps(group, self._safety)
-        if ids is None or (self._last is not None and ids[0] <= self._last) or not all(map(lt, ids, ids[1:])):
-            return False
+        if isinstance(ids, int):
+            return ids
+        if self._last is not None and ids[0] <= self._last:
+            return 0
+        if not all(map(lt, ids, ids[1:])):
+            return 1 + next(i for i in range(len(ids) - 1) if ids[i] >= ids[i + 1])
         self.record_count += len(ids)
         if self._first is None:
             self._first = (ids[0], Record(offset, line, len(group[0]), group[0]))
         self._last = ids[-1]
-        return True
+        return None
 
     def finish(self, *, whole_file: bool) -> None:
         """Rules that need the whole chunk; ``whole_file`` when this chunk is the file."""

@@ -155,9 +155,11 @@ def _plain_valid_step(data: bytes) -> Step | None:
 _STEPS: TypeAdapter[list[Step]] = TypeAdapter(list[Step])
 
 
-def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> list[int] | None:
+def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> list[int] | int:  # noqa: PLR0911
     """The step ids of ``lines`` when :func:`check_step` would accept every one of them
-    without a problem; ``None`` otherwise (then check them one by one: nothing is lost).
+    without a problem; otherwise the index of the first line suspected of one, or -1 when
+    unknown (check the suspect one by one: nothing is lost; lines before it may still be
+    bad, so they are tried again).
 
     :func:`_plain_valid_step` for many records in one pydantic-core call: the records,
     each starting with ``{`` and plain, are validated as the JSON array
@@ -170,19 +172,36 @@ def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> li
     tokens are at least the fields, so equal sums mean equal counts per line).
     """
     blob = b"\n".join(lines)
-    if not lines or blob[:1] != b"{" or blob.count(b"\n{") != len(lines) - 1:
-        return None
-    if blob.translate(None, _PLAIN_LINES) or any(n & 1 for n in map(bytes.count, lines, repeat(b'"'))):
-        return None
+    if not lines or blob[:1] != b"{":
+        return 0
+    if blob.count(b"\n{") != len(lines) - 1:
+        return _line_at(blob, _NOT_AN_OBJECT.search(blob))
+    if blob.translate(None, _PLAIN_LINES):
+        return _line_at(blob, _NOT_PLAIN_LINES.search(blob))
+    odd = next((i for i, n in enumerate(map(bytes.count, lines, repeat(b'"'))) if n & 1), -1)
+    if odd != -1:
+        return odd
     try:
         steps = _STEPS.validate_json(b"[" + blob.replace(b"\n", b",") + b"]")
-    except ValidationError:
-        return None
+    except ValidationError as exc:
+        return _first_failed(exc)
     if len(steps) != len(lines) or _key_tokens(blob) != _keys_set_all(steps):
-        return None
-    if safety is not None and not _within_limits(steps, safety):
-        return None
+        return -1
+    if safety is not None and (over := _first_over_limit(steps, safety)) != -1:
+        return over
     return [step.step_id for step in steps]
+
+
+def _first_failed(exc: ValidationError) -> int:
+    """The first element a schema error names; -1 for a JSON syntax error (its position
+    may lie past the line at fault)."""
+    where = [error["loc"][0] if error["loc"] else "" for error in exc.errors(include_url=False, include_input=False)]
+    return min(i for i in where if isinstance(i, int)) if all(isinstance(i, int) for i in where) else -1
+
+
+def _line_at(blob: bytes, found: re.Match[bytes] | None) -> int:
+    """The line holding the match (a matched ``\\n`` counts for the line it starts)."""
+    return -1 if found is None else blob.count(b"\n", 0, found.start() + 1)
 
 
 def _key_tokens(blob: bytes) -> int:
@@ -204,14 +223,17 @@ def _keys_set_all(models: Sequence[BaseModel]) -> int:
 
 
 _FIELDS_SET = attrgetter("__pydantic_fields_set__")  # the slot behind model_fields_set, without a property call
+_NOT_PLAIN_LINES = re.compile(rb"[^\x20-\x5b\x5d-\x7e\n]")
+_NOT_AN_OBJECT = re.compile(rb"\n(?!\{)")
 _PLAIN_LINES = bytes([*range(0x20, 0x5C), *range(0x5D, 0x7F), 0x0A])
 """Printable ASCII but the backslash, and the newline between records: deleting these
 from a batch leaves nothing when every record is plain (as :data:`_NOT_PLAIN` means)."""
 
 
-def _within_limits(steps: Sequence[Step], safety: SafetyChecks) -> bool:
+def _first_over_limit(steps: Sequence[Step], safety: SafetyChecks) -> int:
+    """Index of the first step with a parameter above its limit, -1 when none."""
     tables: dict[type[BaseModel], tuple[tuple[str, float], ...]] = {}  # hashing a model per step is slow
-    for step in steps:
+    for index, step in enumerate(steps):
         parameters = step.parameters
         table = tables.get(type(parameters))
         if table is None:
@@ -220,8 +242,8 @@ def _within_limits(steps: Sequence[Step], safety: SafetyChecks) -> bool:
             value = getattr(parameters, name)
             # the unit fields are floats or None (strict: no bool), as limit_violations assumes
             if value is not None and value > limit:
-                return False
-    return True
+                return index
+    return -1
 
 
 def _keys_set(model: BaseModel) -> int:
