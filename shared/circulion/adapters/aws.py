@@ -15,6 +15,10 @@ from botocore.config import Config
 from circulion.settings import Settings
 
 
+S3_READ_TIMEOUT_S = 600
+"""As long as the longest function (the merger's) may run."""
+
+
 class AwsClients:
     """Lazily built, cached boto3 clients for one :class:`Settings`."""
 
@@ -27,6 +31,10 @@ class AwsClients:
         """A client for ``service`` (``"s3"``, ``"sqs"``, ...). Returns the same one each call."""
         config = Config(
             retries={"max_attempts": 5, "mode": "standard"},
+            # Completing a multi-GB multipart upload (or copying a large part) can take
+            # minutes before S3 answers; with botocore's 60 s a retry races the first
+            # attempt, finds the upload consumed and the merge fails although it succeeded.
+            read_timeout=S3_READ_TIMEOUT_S if service == "s3" else 60,
             max_pool_connections=32,
             s3={"addressing_style": "path"} if self._settings.endpoint_url else {},
             signature_version="s3v4" if service == "s3" else None,
