@@ -14,7 +14,6 @@ from botocore.config import Config
 
 from circulion.settings import Settings
 
-
 S3_READ_TIMEOUT_S = 600
 """As long as the longest function (the merger's) may run."""
 
