@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import TypedDict
 
 
@@ -60,3 +62,18 @@ ScheduledEvent = TypedDict(
     },
 )
 """What EventBridge sends a scheduled function (``detail-type`` is not an identifier)."""
+
+
+def scheduled_event(rule_arn: str, fired_at: datetime, region: str, account: str) -> ScheduledEvent:
+    """The event EventBridge sends a scheduled target (the local runtime's and the tests')."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": account,
+        "time": fired_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": region,
+        "resources": [rule_arn],
+        "detail": {},
+    }

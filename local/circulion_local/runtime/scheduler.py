@@ -8,32 +8,17 @@ and failures are logged, not retried (EventBridge's two async retries are not em
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
+from circulion.lambda_types import scheduled_event
 from circulion_local.runtime import reporting
 from circulion_local.runtime.batch_outcome import verdict
 from circulion_local.runtime.functions import FunctionSpec, ScheduleTrigger
 from circulion_local.runtime.schedule import Schedule, parse_schedule
 from circulion_local.runtime.worker_process import WorkerProcess
-
-
-def scheduled_event(rule_arn: str, fired_at: datetime, region: str, account: str) -> dict[str, Any]:
-    """The event EventBridge sends a scheduled target."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": account,
-        "time": fired_at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": region,
-        "resources": [rule_arn],
-        "detail": {},
-    }
 
 
 class ScheduledFunction:

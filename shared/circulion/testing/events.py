@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from circulion.contracts.envelope import Envelope
 from circulion.lambda_types import ScheduledEvent, SqsEvent, SqsRecord
+from circulion.lambda_types import scheduled_event as new_scheduled_event
 from circulion.messages import TRACE_ATTRIBUTE, TYPE_ATTRIBUTE
 
 ACCOUNT = "123456789012"
@@ -69,14 +70,4 @@ def sqs_event(messages: Sequence[Envelope | str | SqsRecord], *, queue: str = "c
 
 def scheduled_event(rule: str = "circulion-test-schedule") -> ScheduledEvent:
     """The event EventBridge sends a scheduled function."""
-    return {
-        "version": "0",
-        "id": str(uuid.uuid4()),
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": ACCOUNT,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}"],
-        "detail": {},
-    }
+    return new_scheduled_event(f"arn:aws:events:{REGION}:{ACCOUNT}:rule/{rule}", datetime.now(UTC), REGION, ACCOUNT)
