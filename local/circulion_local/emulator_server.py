@@ -11,7 +11,11 @@ requests (the emulator holds the GIL anyway, so little throughput is lost), whic
 the snapshot-and-restore harmless.
 
 CloudFront's CreateInvalidation is made idempotent on its CallerReference, as on AWS
-(:func:`honour_caller_references`). Other services are untouched.
+(:func:`honour_caller_references`). Ranged GETs read only their range
+(:mod:`circulion_local.emulator_ranges`); transactions save the items they touch rather
+than whole tables (:mod:`circulion_local.emulator_transactions`); per-request costs that
+grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`). Answers are
+moto's own.
 """
 
 from __future__ import annotations
@@ -78,11 +82,17 @@ def honour_caller_references() -> None:
 def main(argv: list[str]) -> None:
     from moto.server import main as moto_main
 
+    from circulion_local.emulator_hot_paths import remove_hot_path_costs
     from circulion_local.emulator_ranges import serve_ranges_in_place
+    from circulion_local.emulator_tally import tally_requests_if_asked
+    from circulion_local.emulator_transactions import snapshot_items_not_tables
 
     serialise_dynamodb()
+    snapshot_items_not_tables()
     honour_caller_references()
     serve_ranges_in_place()
+    remove_hot_path_costs()
+    tally_requests_if_asked()
     moto_main(argv)
 
 

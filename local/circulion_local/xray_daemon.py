@@ -18,6 +18,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,9 @@ from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SE
 
 BATCH_SIZE = 50
 """Documents per PutTraceSegments call, the real daemon's batch size."""
+LINGER_S = 0.5
+"""How long the first buffered document waits for others to share its call: under load
+a batch fills at once; a lone segment reaches X-Ray half a second later."""
 MAX_BUFFERED = 10_000
 _DATAGRAM_MAX = 65_535
 _POLL_S = 0.2
@@ -94,9 +98,11 @@ class XRayDaemon:
         *,
         batch_size: int = BATCH_SIZE,
         max_buffered: int = MAX_BUFFERED,
+        linger_s: float = LINGER_S,
     ) -> None:
         self._forward = forward
         self._batch_size = batch_size
+        self._linger_s = linger_s
         self._buffer: queue.Queue[str] = queue.Queue(maxsize=max_buffered)
         self._stopping = threading.Event()
         self._received_all = threading.Event()
@@ -161,16 +167,18 @@ class XRayDaemon:
                 return
 
     def _take_batch(self, wait_s: float) -> list[str]:
-        """What is buffered, up to a batch: no waiting for a batch to fill, since what
-        arrives while one is being forwarded makes the next one bigger anyway."""
+        """Up to a batch: the first document waits at most ``LINGER_S`` for company
+        (one PutTraceSegments per segment was an eighth of the emulator's requests)."""
         batch: list[str] = []
         try:
             batch.append(self._buffer.get(timeout=wait_s) if wait_s > 0 else self._buffer.get_nowait())
         except queue.Empty:
             return batch
+        linger_until = time.monotonic() + (self._linger_s if wait_s > 0 else 0.0)
         while len(batch) < self._batch_size:
+            remaining = linger_until - time.monotonic()
             try:
-                batch.append(self._buffer.get_nowait())
+                batch.append(self._buffer.get(timeout=remaining) if remaining > 0 else self._buffer.get_nowait())
             except queue.Empty:
                 break
         return batch

@@ -118,8 +118,8 @@ class SqsEventSource:
         """One batch as Lambda's poller gathers it (empty after an idle long poll)."""
         batch_size = self.trigger.batch_size
         messages = self._receive(min(SQS_RECEIVE_MAX, batch_size), POLL_WAIT_S)
-        if not messages:
-            return []
+        if not messages or self.trigger.batching_window_s == 0:
+            return messages  # without a window Lambda invokes with what one receive gave
         deadline = time.monotonic() + self.trigger.batching_window_s
         while len(messages) < batch_size and not self._stopping.is_set():
             remaining = deadline - time.monotonic()

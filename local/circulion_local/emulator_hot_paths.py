@@ -1,0 +1,173 @@
+"""Per-request costs of moto's server that grow with the work, removed in the local emulator.
+
+Profiled under the small-recipe benchmark (py-spy on the emulator, 2026-11-22): the
+emulator carried ~0.7 CPU-s per 10 KB recipe, all of it overhead, and capped the whole
+pipeline at ~1.7 recipes/s. What dominated, and what is done here (answers unchanged):
+
+* **Finding the backend** (~15 %): every request listed moto's package directory twice
+  (``os.listdir`` + ``isdir`` on ~200 entries) and matched the host against hundreds of URL
+  patterns. The host a backend answers is fixed, so the answer is remembered per host.
+* **The access log** (~7 %): werkzeug wrote one line per request to the emulator's log
+  under a lock. Only failures (status >= 500) are logged now.
+* **The clock** (~15 %): ``unix_time()`` built two datetimes and imported ``datetime.UTC``
+  on every call; SQS asks it once per message per receive (``Message.visible``). It is
+  ``time.time()`` when called without a datetime, as it was meant to be.
+* **A connection per request** (~25 %): moto's server spoke HTTP/1.0, so every request
+  opened a TCP connection and started a thread to serve it. It keeps connections alive
+  (HTTP/1.1, as AWS does) with Nagle's algorithm off, so a response's header and body
+  writes are not held back waiting for the client's delayed ACK.
+* **SQS sends counting the queue** (~25 % with a backlog): ``send_message`` reads
+  ``queue.attributes`` for one flag, which counts every message in the queue three times.
+  A send no longer counts; GetQueueAttributes still does.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+_MARK = "_circulion_hot_path"
+_sending = threading.local()
+
+
+def remember_backends_per_host() -> None:
+    """Resolve each Host header to its moto backend once (idempotent)."""
+    from moto import backends
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    original: Callable[..., Any] = DomainDispatcherApplication.get_backend_for_host
+    if getattr(original, _MARK, False):
+        return
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    resolved: dict[str | None, Any] = {}
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:
+        try:
+            return resolved[host]
+        except KeyError:
+            backend = resolved[host] = original(self, host)  # callers hold the dispatcher's lock
+            return backend
+
+    setattr(get_backend_for_host, _MARK, True)
+    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+
+
+def keep_connections_alive() -> None:
+    """moto's request handler speaks HTTP/1.1 without Nagle's delay (idempotent)."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    MotoRequestHandler.protocol_version = "HTTP/1.1"
+    MotoRequestHandler.disable_nagle_algorithm = True
+
+
+def log_only_failed_requests() -> None:
+    """werkzeug's access log keeps only responses with status >= 500 (idempotent)."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    original: Callable[..., Any] = WSGIRequestHandler.log_request
+    if getattr(original, _MARK, False):
+        return
+
+    def log_request(self: Any, code: int | str = "-", size: int | str = "-") -> None:
+        status = getattr(code, "value", code)
+        if isinstance(status, int) and status >= 500:
+            original(self, code, size)
+
+    setattr(log_request, _MARK, True)
+    WSGIRequestHandler.log_request = log_request  # type: ignore[method-assign]
+
+
+def read_the_clock_directly() -> None:
+    """``unix_time()``/``unix_time_millis()`` without an argument read ``time.time()``.
+
+    moto modules import these by name, so every loaded ``moto.*`` module's reference is
+    replaced; call this after importing the backends the stack uses.
+    """
+    from moto.core import utils
+
+    original_time: Callable[..., float] = utils.unix_time
+    if getattr(original_time, _MARK, False):
+        return
+    original_millis: Callable[..., float] = utils.unix_time_millis
+
+    def unix_time(dt: Any = None) -> float:
+        return time.time() if dt is None else original_time(dt)
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return time.time() * 1000.0 if dt is None else original_millis(dt)
+
+    setattr(unix_time, _MARK, True)
+    setattr(unix_time_millis, _MARK, True)
+    replacements = {original_time: unix_time, original_millis: unix_time_millis}
+    for name, module in list(sys.modules.items()):
+        if not name.startswith("moto") or module is None:
+            continue
+        for attribute in ("unix_time", "unix_time_millis"):
+            current = getattr(module, attribute, None)
+            if current in replacements:
+                setattr(module, attribute, replacements[current])
+
+
+def send_without_counting() -> None:
+    """SQS sends read the queue's settings without counting its messages (idempotent)."""
+    from moto.sqs.models import Queue, SQSBackend
+
+    original_send: Callable[..., Any] = SQSBackend.send_message
+    if getattr(original_send, _MARK, False):
+        return
+
+    def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
+        _sending.active = True
+        try:
+            return original_send(self, *args, **kwargs)
+        finally:
+            _sending.active = False
+
+    for name in (
+        "approximate_number_of_messages",
+        "approximate_number_of_messages_not_visible",
+        "approximate_number_of_messages_delayed",
+    ):
+        counted: property = getattr(Queue, name)
+        setattr(Queue, name, property(_zero_while_sending(counted)))
+    setattr(send_message, _MARK, True)
+    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+
+
+def _zero_while_sending(counted: property) -> Callable[[Any], int]:
+    def count(queue: Any) -> int:
+        if getattr(_sending, "active", False):
+            return 0  # nobody reads the counts of the attributes a send looks at
+        return int(counted.fget(queue))  # type: ignore[misc]
+
+    return count
+
+
+def preload_backends() -> None:
+    """Import the backends the stack uses now, so the clock patch reaches their modules."""
+    import moto.cloudfront.models
+    import moto.cloudfront.responses
+    import moto.dynamodb.models
+    import moto.dynamodb.responses
+    import moto.s3.models
+    import moto.s3.responses
+    import moto.sns.models
+    import moto.sns.responses
+    import moto.sqs.models
+    import moto.sqs.responses
+    import moto.xray.models
+    import moto.xray.responses  # noqa: F401
+
+
+def remove_hot_path_costs() -> None:
+    """Every patch of this module (idempotent)."""
+    preload_backends()
+    remember_backends_per_host()
+    keep_connections_alive()
+    log_only_failed_requests()
+    read_the_clock_directly()
+    send_without_counting()

@@ -1,0 +1,184 @@
+"""The emulator's hot-path patches keep moto's answers: transactions roll back exactly the
+items they touched, queues still count their messages, the clock still tells the time,
+and the request tally names each call."""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.core import utils as moto_utils
+from moto.server import ThreadedMotoServer
+
+from circulion_local.emulator_hot_paths import remove_hot_path_costs
+from circulion_local.emulator_server import serialise_dynamodb
+from circulion_local.emulator_tally import operation_of
+from circulion_local.emulator_transactions import snapshot_items_not_tables
+from circulion_local.ports import HOST, LocalPorts
+
+OFFSET = 906  # the bench engineer's offset range: never another stack's ports
+TABLE = "hot-path-ledger"
+
+
+@pytest.fixture(scope="module")
+def clients() -> Iterator[dict[str, Any]]:
+    serialise_dynamodb()
+    snapshot_items_not_tables()
+    remove_hot_path_costs()
+    ports = LocalPorts(OFFSET)
+    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
+    server.start()
+    options = {
+        "endpoint_url": ports.endpoint_url,
+        "region_name": "us-east-1",
+        "aws_access_key_id": "testing",
+        "aws_secret_access_key": "testing",
+    }
+    try:
+        dynamodb = boto3.client("dynamodb", **options)
+        dynamodb.create_table(
+            TableName=TABLE,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        yield {"dynamodb": dynamodb, "sqs": boto3.client("sqs", **options)}
+    finally:
+        server.stop()
+
+
+def _key(sk: str) -> dict[str, Any]:
+    return {"pk": {"S": "job"}, "sk": {"S": sk}}
+
+
+def _items(dynamodb: Any) -> dict[str, dict[str, Any]]:
+    found = dynamodb.query(
+        TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "job"}}
+    )["Items"]
+    return {item["sk"]["S"]: item for item in found}
+
+
+def test_cancelled_transaction_restores_every_item_it_touched(clients: dict[str, Any]) -> None:
+    dynamodb = clients["dynamodb"]
+    dynamodb.put_item(TableName=TABLE, Item={**_key("job"), "done": {"N": "1"}})
+    dynamodb.put_item(TableName=TABLE, Item={**_key("chunk#0"), "at": {"S": "t0"}})
+    before = _items(dynamodb)
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": TABLE,
+                        "Key": _key("job"),
+                        "UpdateExpression": "ADD done :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {"Put": {"TableName": TABLE, "Item": {**_key("chunk#1"), "at": {"S": "t1"}}}},
+                {
+                    "Put": {
+                        "TableName": TABLE,
+                        "Item": {**_key("chunk#0"), "at": {"S": "again"}},
+                        "ConditionExpression": "attribute_not_exists(sk)",
+                    }
+                },
+            ]
+        )
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    assert _items(dynamodb) == before  # the ADD undone, the new marker gone, the old one kept
+
+
+def test_committed_transaction_keeps_its_writes_and_the_others(clients: dict[str, Any]) -> None:
+    dynamodb = clients["dynamodb"]
+    dynamodb.put_item(TableName=TABLE, Item={**_key("other"), "v": {"S": "untouched"}})
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": TABLE,
+                    "Key": _key("job"),
+                    "UpdateExpression": "ADD done :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": TABLE,
+                    "Item": {**_key("chunk#2"), "at": {"S": "t2"}},
+                    "ConditionExpression": "attribute_not_exists(sk)",
+                }
+            },
+        ]
+    )
+    items = _items(dynamodb)
+    assert items["job"]["done"] == {"N": "2"}
+    assert items["chunk#2"]["at"] == {"S": "t2"}
+    assert items["other"]["v"] == {"S": "untouched"}
+
+
+def test_queues_still_count_their_messages(clients: dict[str, Any]) -> None:
+    sqs = clients["sqs"]
+    url = sqs.create_queue(QueueName="hot-path-counts")["QueueUrl"]
+    for body in ("a", "b", "c"):
+        sqs.send_message(QueueUrl=url, MessageBody=body)
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)
+    counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+    assert counts["ApproximateNumberOfMessages"] == "2"
+    assert counts["ApproximateNumberOfMessagesNotVisible"] == "1"
+
+
+def test_the_clock_reads_the_time() -> None:
+    remove_hot_path_costs()
+    assert abs(moto_utils.unix_time() - time.time()) < 1
+    assert abs(moto_utils.unix_time_millis() / 1000 - time.time()) < 1
+    assert moto_utils.unix_time(moto_utils.utcfromtimestamp(86400)) == 86400.0
+
+
+def _environ(**headers: Any) -> dict[str, Any]:
+    return {"REQUEST_METHOD": "POST", "wsgi.input": io.BytesIO(b""), **headers}
+
+
+@pytest.mark.parametrize(
+    ("environ", "operation"),
+    [
+        (
+            _environ(
+                HTTP_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=k/20261122/us-east-1/dynamodb/aws4_request, "
+                "SignedHeaders=host",
+                HTTP_X_AMZ_TARGET="DynamoDB_20120810.GetItem",
+            ),
+            "dynamodb GetItem",
+        ),
+        (
+            _environ(
+                HTTP_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=k/20261122/us-east-1/s3/aws4_request",
+                REQUEST_METHOD="PUT",
+                QUERY_STRING="partNumber=3&uploadId=x",
+            ),
+            "s3 PUT?partNumber",
+        ),
+        (_environ(REQUEST_METHOD="GET"), "unsigned GET"),
+    ],
+)
+def test_tally_names_each_request(environ: dict[str, Any], operation: str) -> None:
+    assert operation_of(environ) == operation
+
+
+def test_tally_reads_a_form_action_and_leaves_the_body_readable() -> None:
+    body = b"Action=Publish&TopicArn=arn"
+    environ = _environ(
+        HTTP_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=k/20261122/us-east-1/sns/aws4_request",
+        CONTENT_TYPE="application/x-www-form-urlencoded; charset=utf-8",
+        CONTENT_LENGTH=str(len(body)),
+        **{"wsgi.input": io.BytesIO(body)},
+    )
+    assert operation_of(environ) == "sns Publish"
+    assert environ["wsgi.input"].read() == body
