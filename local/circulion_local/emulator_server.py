@@ -13,7 +13,8 @@ the snapshot-and-restore harmless.
 CloudFront's CreateInvalidation is made idempotent on its CallerReference, as on AWS
 (:func:`honour_caller_references`). Ranged GETs read only their range
 (:mod:`circulion_local.emulator_ranges`); transactions save the items they touch rather
-than whole tables (:mod:`circulion_local.emulator_transactions`); per-request costs that
+than whole tables (:mod:`circulion_local.emulator_transactions`); object bytes are
+copied and hashed once (:mod:`circulion_local.emulator_object_bytes`); per-request costs that
 grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`). Answers are
 moto's own.
 """
@@ -83,6 +84,7 @@ def main(argv: list[str]) -> None:
     from moto.server import main as moto_main
 
     from circulion_local.emulator_hot_paths import remove_hot_path_costs
+    from circulion_local.emulator_object_bytes import hash_values_as_stored, join_parts_once
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
     from circulion_local.emulator_transactions import snapshot_items_not_tables
@@ -91,6 +93,8 @@ def main(argv: list[str]) -> None:
     snapshot_items_not_tables()
     honour_caller_references()
     serve_ranges_in_place()
+    join_parts_once()
+    hash_values_as_stored()
     remove_hot_path_costs()
     tally_requests_if_asked()
     moto_main(argv)

@@ -22,6 +22,9 @@ class SplitterSettings(Settings):
     max_issues_per_chunk: int = Field(default=MAX_ISSUES_PER_MESSAGE, ge=1, le=MAX_ISSUES_PER_MESSAGE)
     max_report_issues: int = Field(default=10_000, ge=1)
     read_piece_bytes: int = Field(default=2 * MiB, ge=64 * 1024)
+    read_ahead_pieces: int = Field(default=2, ge=1, le=8)
+    """Ranged GETs in flight while a chunk worker hashes, validates and compresses the piece
+    before them (memory: this many pieces more)."""
     deflate_level: int = Field(default=6, ge=0, le=9)
     plan_lease_seconds: float = Field(default=120.0, gt=0)
 

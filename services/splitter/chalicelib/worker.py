@@ -1,14 +1,15 @@
 """Processing one chunk: stream its bytes once into the segment and the validator.
 
 I/O arrives as a :data:`RangeReader` (ranged GETs in production, a slice in tests), so
-this module is pure. Memory is O(chunk size): one piece in flight, the compressed
-segment, and at most one record (bounded by ``max_record_bytes``) being assembled; only a
-document, validated whole, is held entirely — and documents are capped well below a chunk.
+this module does no I/O of its own; the next pieces are read while one is processed
+(:func:`circulion.read_ahead.read_in_order`). Memory is O(chunk size): a few pieces in
+flight, the compressed segment, and at most one record (bounded by ``max_record_bytes``)
+being assembled; only a document, validated whole, is held entirely — and documents are
+capped well below a chunk.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from chalicelib.checking import StreamChecker, check_whole_document
@@ -17,10 +18,8 @@ from chalicelib.scanning import RecordRun, RecordScanner
 from chalicelib.segments import Segment, SegmentBuilder
 from chalicelib.settings import SplitterSettings
 from circulion.contracts.events import ProcessChunkPayload, StepIdRange, ValidationIssue
+from circulion.read_ahead import RangeReader, read_in_order
 from circulion.recipes import SafetyChecks, check_header
-
-RangeReader = Callable[[int, int], bytes]
-"""``read(start, end)``: the source's bytes ``[start, end)``."""
 
 READ_AHEAD_FIRST = 64 * 1024
 """The last record usually ends within a few hundred bytes past the chunk: start small."""
@@ -51,8 +50,8 @@ def process(read: RangeReader, task: ProcessChunkPayload, settings: SplitterSett
         if scanner.first_offset < span.start:
             _feed(scanner, checker, read(scanner.first_offset, span.start))
 
-    for offset in range(span.start, span.end, settings.read_piece_bytes):
-        piece = read(offset, min(offset + settings.read_piece_bytes, span.end))
+    ahead = settings.read_ahead_pieces
+    for piece in read_in_order(read, span.end, settings.read_piece_bytes, ahead, start=span.start):
         builder.update(piece)
         if document is not None:
             document += piece

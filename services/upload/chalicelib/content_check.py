@@ -14,33 +14,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
 from circulion.contracts import ValidationIssue
+from circulion.read_ahead import RangeReader, read_in_order
 
 FIRST_LINE_LIMIT = 1024 * 1024
 UTF8_BOM = b"\xef\xbb\xbf"
-
-RangeReader = Callable[[int, int], bytes]
-
-
-def read_in_order(read: RangeReader, size: int, range_bytes: int, concurrency: int) -> Iterator[bytes]:
-    """Yield ``[0, size)`` in order, reading up to ``concurrency`` ranges ahead."""
-    starts = range(0, size, range_bytes)
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        pending: list[Future[bytes]] = []
-        upcoming = iter(starts)
-        for start in upcoming:
-            pending.append(pool.submit(read, start, min(start + range_bytes, size)))
-            if len(pending) >= concurrency:
-                break
-        while pending:
-            data = pending.pop(0).result()
-            nxt = next(upcoming, None)
-            if nxt is not None:
-                pending.append(pool.submit(read, nxt, min(nxt + range_bytes, size)))
-            yield data
 
 
 class ContentSniffer:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import random
 import zlib
+from unittest import mock
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from chalicelib import segments as segments_module
 from chalicelib.segments import Segment, SegmentBuilder
 
 
@@ -29,6 +32,10 @@ def segments(data: bytes, chunk: int, piece: int) -> list[Segment]:
     piece=st.integers(1, 700),
 )
 def test_concatenated_segments_inflate_to_the_input(data: bytes, chunk: int, piece: int) -> None:
+    _check_segments(data, chunk, piece)
+
+
+def _check_segments(data: bytes, chunk: int, piece: int) -> None:
     segs = segments(data, chunk, piece)
     inflater = zlib.decompressobj(-15)
     assert inflater.decompress(b"".join(s.data for s in segs)) == data
@@ -57,3 +64,29 @@ def test_a_middle_segment_is_byte_aligned_and_not_final() -> None:
     inflater = zlib.decompressobj(-15)
     assert inflater.decompress(seg.data) == b"abc" * 1000
     assert not inflater.eof
+
+
+def test_incompressible_pieces_are_stored_and_the_rest_deflated() -> None:
+    noise = [random.Random(seed).randbytes(64 * 1024) for seed in range(2)]
+    text = b'{"step_id":1,"action":"pick"}\n' * 2200
+    pieces = [noise[0], text, noise[1], text]
+    builder = SegmentBuilder(level=6, last=True)
+    for piece in pieces:
+        builder.update(piece)
+    seg = builder.finish()
+    assert zlib.decompress(seg.data, -15) == b"".join(pieces)
+    stored_overhead = 5 * 4  # a stored block header per 16-64 KiB, and the flushes between levels
+    deflated_text = len(zlib.compress(text, 6))
+    assert len(seg.data) <= 2 * 64 * 1024 + stored_overhead + 2 * deflated_text + 64
+    assert seg.crc32 == zlib.crc32(b"".join(pieces))
+
+
+@settings(max_examples=100)
+@given(
+    data=st.lists(st.one_of(st.binary(min_size=1, max_size=64), st.just(b"ab" * 40)), max_size=40).map(b"".join),
+    chunk=st.integers(1, 900),
+    piece=st.integers(1, 200),
+)
+def test_switching_between_stored_and_deflated_keeps_one_stream(data: bytes, chunk: int, piece: int) -> None:
+    with mock.patch.object(segments_module, "SAMPLE_BYTES", 16):  # small inputs switch levels often
+        _check_segments(data, chunk, piece)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import threading
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.content_check import check_object, read_in_order
+from chalicelib.content_check import check_object
 from chalicelib.settings import GIB, MIB
 from chalicelib.upload_plan import PartPlan, SinglePut, expected_part_size, part_numbers, plan_upload
 
@@ -26,29 +25,6 @@ def codes(data: bytes, content_type: str, declared: bytes | None = None, size: i
         concurrency=3,
     )
     return [i.code for i in issues]
-
-
-@given(data=st.binary(max_size=200), range_bytes=st.integers(1, 17), concurrency=st.integers(1, 5))
-def test_reader_yields_everything_in_order(data: bytes, range_bytes: int, concurrency: int) -> None:
-    assert b"".join(read_in_order(lambda s, e: data[s:e], len(data), range_bytes, concurrency)) == data
-
-
-def test_reader_keeps_a_bounded_window() -> None:
-    in_flight = 0
-    peak = 0
-    lock = threading.Lock()
-
-    def read(start: int, end: int) -> bytes:
-        nonlocal in_flight, peak
-        with lock:
-            in_flight += 1
-            peak = max(peak, in_flight)
-        with lock:
-            in_flight -= 1
-        return b"x" * (end - start)
-
-    assert sum(len(c) for c in read_in_order(read, 1000, 10, 3)) == 1000
-    assert peak <= 3
 
 
 @pytest.mark.parametrize(
