@@ -65,18 +65,35 @@ def run_large(
     )
 
 
-def run_small(ports: LocalPorts, events: EventLog, count: int, clients: int, timeout_s: float) -> dict[str, Any]:
-    """``count`` documents of ~10 KB uploaded by ``clients`` threads; latency completion -> distributed."""
+def run_small(
+    ports: LocalPorts,
+    events: EventLog,
+    count: int,
+    clients: int,
+    timeout_s: float,
+    *,
+    rate_per_s: float | None = None,
+    prefix: str = "small",
+) -> dict[str, Any]:
+    """``count`` documents of ~10 KB uploaded by ``clients`` threads; latency completion -> distributed.
+
+    As fast as the clients can (``rate_per_s`` ``None``: the throughput the stack sustains,
+    and latency with whatever queue that leaves), or paced at ``rate_per_s`` uploads a
+    second (the latency the pipeline itself adds while it keeps up).
+    """
     client = api_client(ports)
     completed: dict[str, datetime] = {}
     with tempfile.TemporaryDirectory(prefix="circulion-bench-small-") as tmp:
         paths = []
         for index in range(count):
-            path = Path(tmp) / f"small-{index:04d}.json"
+            path = Path(tmp) / f"{prefix}-{index:04d}.json"
             path.write_bytes(small_document(index))
             paths.append(path)
 
         def upload(path: Path) -> None:
+            if rate_per_s:
+                index = int(path.stem.rsplit("-", 1)[1])
+                time.sleep(max(0.0, start_at + index / rate_per_s - time.monotonic()))
             outcome = client.upload_file(path, name=path.stem, content_type=CONTENT_TYPES["document"])
             completed[outcome.recipe_id] = datetime.now(UTC)
 
@@ -86,7 +103,7 @@ def run_small(ports: LocalPorts, events: EventLog, count: int, clients: int, tim
             warm = list(pool.map(lambda i: _upload_warm(client, tmp, i), range(clients)))
         events.wait_terminal(set(warm), timeout_s)
         first = datetime.now(UTC)
-        wall = time.monotonic()
+        wall = start_at = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(upload, paths))
         still_open = events.wait_terminal(set(completed), timeout_s)
@@ -105,6 +122,7 @@ def run_small(ports: LocalPorts, events: EventLog, count: int, clients: int, tim
     return {
         "count": count,
         "clients": clients,
+        "rate_per_s": rate_per_s,
         "distributed": len(latencies),
         "not_finished": len(still_open),
         "latency_s": _percentiles(latencies),

@@ -66,19 +66,42 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| {b.get('load_1m', '-')} |"
             )
         lines.append("")
-    small = r.get("small")
-    if small:
-        lat = small.get("latency_s", {})
+    runs = [
+        (name, r[key]) for key, name in (("small", "as fast as the clients go"), ("small_paced", "paced")) if r.get(key)
+    ]
+    if runs:
+        first = runs[0][1]
         lines += [
-            f"## Small recipes ({small['count']} documents of ~10 KB, {small['clients']} concurrent clients)",
+            f"## Small recipes ({first['count']} documents of ~10 KB, {first['clients']} concurrent clients)",
             "",
-            "| distributed | p50 | p95 | p99 | max | recipes/s | median s per stage | load (1 min) |",
-            "|---|---|---|---|---|---|---|---|",
-            f"| {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s | {lat.get('p95', '-')} s "
-            f"| {lat.get('p99', '-')} s | {lat.get('max', '-')} s | {small['recipes_per_s']} "
-            f"| {_stages(small.get('median_stage_s', {}))} | {small.get('load_1m', '-')} |",
-            "",
+            "| uploads | distributed | p50 | p95 | p99 | max | recipes/s | median s per stage | load (1 min) |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
+        for name, small in runs:
+            lat = small.get("latency_s", {})
+            offered = f"{name} ({small['rate_per_s']}/s)" if small.get("rate_per_s") else name
+            lines.append(
+                f"| {offered} | {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s "
+                f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
+                f"| {small['recipes_per_s']} | {_stages(small.get('median_stage_s', {}))} "
+                f"| {small.get('load_1m', '-')} |"
+            )
+        lines.append("")
+        requests = first.get("emulator_requests_per_recipe")
+        if requests:
+            top = list(requests.items())[:12]
+            lines += [
+                f"Emulator requests per recipe ({first['count']} + {first['clients']} warm-up, all callers): "
+                f"**{sum(requests.values()):.1f}** — " + ", ".join(f"{op} {n}" for op, n in top) + ".",
+                "",
+            ]
+    if r.get("memory"):
+        lines += ["## CPU seconds per scenario (all processes of a role)", ""]
+        roles = sorted({role for peaks in r["memory"].values() for role in peaks})
+        lines += ["| scenario | " + " | ".join(roles) + " |", "|---" * (len(roles) + 1) + "|"]
+        for scenario, peaks in r["memory"].items():
+            lines.append(f"| {scenario} | " + " | ".join(str(peaks.get(x, {}).get("cpu_s", "-")) for x in roles) + " |")
+        lines.append("")
     if r.get("memory"):
         lines += ["## Peak RSS (MiB, largest single process, per scenario)", ""]
         roles = sorted({role for peaks in r["memory"].values() for role in peaks})

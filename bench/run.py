@@ -4,7 +4,10 @@ Parts (``--only`` picks some, comma-separated; default all):
 
 * ``large``    1 GiB NDJSON stream and 1 GiB asset end to end, time per stage, MB/s,
                each against the in-process baseline on the same file
-* ``small``    200 documents of ~10 KB by 8 concurrent clients: latency and recipes/s
+* ``small``    200 documents of ~10 KB by 8 concurrent clients: latency and recipes/s, as
+               fast as the clients go (the targets), then paced at ``--paced-rate``/s
+               (the latency the pipeline adds while it keeps up); the emulator's requests
+               per recipe, by operation
 * ``scaling``  128, 256, 512 MiB streams (1 GiB from ``large``), and a stream with one
                chunk worker instead of two (``--c1-mib``)
 
@@ -20,6 +23,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -93,18 +97,33 @@ def main(argv: list[str] | None = None) -> None:
                 for mib in scaling_mib:
                     large("stream", mib, True)
             if "small" in parts:
-                watch.reset()
-                results["small"] = driver.run_small(stack.ports, events, small_count, args.clients, args.timeout)
-                results["small"]["load_1m"] = round(os.getloadavg()[0], 2)
-                results["memory"][f"small x{small_count}"] = watch.peaks()
-                _write(results, args.out)
-                _say(f"small: { ({k: v for k, v in results['small'].items() if k != 'latencies'}) }")
+                for key, prefix, rate in (("small", "small", None), ("small_paced", "paced", args.paced_rate)):
+                    watch.reset()
+                    before = stack.emulator_requests()
+                    small = driver.run_small(
+                        stack.ports, events, small_count, args.clients, args.timeout, rate_per_s=rate, prefix=prefix
+                    )
+                    time.sleep(1.5)  # the tally is rewritten once a second
+                    small["emulator_requests_per_recipe"] = per_recipe(
+                        before, stack.emulator_requests(), small["count"] + args.clients
+                    )
+                    small["load_1m"] = round(os.getloadavg()[0], 2)
+                    results[key] = small
+                    results["memory"][f"{key} x{small_count}"] = watch.peaks()
+                    _write(results, args.out)
+                    _say(f"{key}: { ({k: v for k, v in small.items() if k != 'latencies'}) }")
             events.stop()
             watch.stop()
         if "scaling" in parts:
             _with_one_worker(args, work, results, c1_mib)
     _write(results, args.out)
     _say(f"wrote {args.out}/latest.json, latest.md, latest.png")
+
+
+def per_recipe(before: dict[str, int], after: dict[str, int], recipes: int) -> dict[str, float]:
+    """Emulator requests per recipe by operation between two tallies (warm-up recipes count)."""
+    grown = {op: after[op] - before.get(op, 0) for op in after if after[op] > before.get(op, 0)}
+    return {op: round(n / recipes, 2) for op, n in sorted(grown.items(), key=lambda item: -item[1])}
 
 
 def _write(results: dict[str, Any], out: str) -> None:
@@ -155,6 +174,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--offset", type=int, default=int(os.environ.get("CIRCULION_PORT_OFFSET", "900")))
     parser.add_argument("--small-count", type=int, default=None, help="default 200 (24 with --quick)")
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--paced-rate", type=float, default=2.0, help="uploads/s of the paced small-recipe run")
     parser.add_argument("--c1-mib", type=int, default=256, help="stream size run with one chunk worker")
     parser.add_argument("--timeout", type=float, default=1800.0, help="seconds to wait for one scenario")
     parser.add_argument("--out", default=str(OUT))

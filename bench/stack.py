@@ -21,11 +21,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from circulion_local.emulator_tally import TALLY_ENV
 from circulion_local.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
 SERVICES = ("upload", "splitter", "merger", "distributor")
 START_TIMEOUT_S = 180.0
+TALLY_FILE = "emulator-tally.json"
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,12 @@ class RunningStack:
     ports: LocalPorts
     state_dir: Path
     pid: int
+
+    def emulator_requests(self) -> dict[str, int]:
+        """The emulator's requests so far by ``service operation`` (its tally, ~1 s old)."""
+        with contextlib.suppress(OSError, ValueError):
+            return dict(json.loads((self.state_dir / TALLY_FILE).read_text()))
+        return {}
 
 
 def _splitter_copy(workdir: Path, chunk_workers: int) -> Path:
@@ -69,7 +77,12 @@ def local_stack(offset: int, workdir: Path, *, chunk_workers: int = 2) -> Iterat
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", "CIRCULION_LOG_LEVEL": "WARNING"},
+        env={
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+            "CIRCULION_LOG_LEVEL": "WARNING",
+            TALLY_ENV: str(state_dir / TALLY_FILE),  # the emulator's requests, by operation
+        },
         preexec_fn=_default_sigint,  # noqa: PLW1509 - resets one signal: a backgrounded bench still stops it
     )
     try:

@@ -13,7 +13,8 @@ the snapshot-and-restore harmless.
 CloudFront's CreateInvalidation is made idempotent on its CallerReference, as on AWS
 (:func:`honour_caller_references`). Ranged GETs read only their range
 (:mod:`circulion_local.emulator_ranges`); transactions save the items they touch rather
-than whole tables (:mod:`circulion_local.emulator_transactions`); object bytes are
+than whole tables (:mod:`circulion_local.emulator_transactions`); key queries read their
+partition only (:mod:`circulion_local.emulator_queries`); object bytes are
 copied and hashed once (:mod:`circulion_local.emulator_object_bytes`); per-request costs that
 grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`). Answers are
 moto's own.
@@ -85,12 +86,14 @@ def main(argv: list[str]) -> None:
 
     from circulion_local.emulator_hot_paths import remove_hot_path_costs
     from circulion_local.emulator_object_bytes import hash_values_as_stored, join_parts_once
+    from circulion_local.emulator_queries import read_only_the_partition
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
     from circulion_local.emulator_transactions import snapshot_items_not_tables
 
     serialise_dynamodb()
     snapshot_items_not_tables()
+    read_only_the_partition()
     honour_caller_references()
     serve_ranges_in_place()
     join_parts_once()

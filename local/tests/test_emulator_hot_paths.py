@@ -16,6 +16,7 @@ from moto.core import utils as moto_utils
 from moto.server import ThreadedMotoServer
 
 from circulion_local.emulator_hot_paths import remove_hot_path_costs
+from circulion_local.emulator_queries import read_only_the_partition
 from circulion_local.emulator_server import serialise_dynamodb
 from circulion_local.emulator_tally import operation_of
 from circulion_local.emulator_transactions import snapshot_items_not_tables
@@ -29,6 +30,7 @@ TABLE = "hot-path-ledger"
 def clients() -> Iterator[dict[str, Any]]:
     serialise_dynamodb()
     snapshot_items_not_tables()
+    read_only_the_partition()
     remove_hot_path_costs()
     ports = LocalPorts(OFFSET)
     server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
@@ -182,3 +184,37 @@ def test_tally_reads_a_form_action_and_leaves_the_body_readable() -> None:
     )
     assert operation_of(environ) == "sns Publish"
     assert environ["wsgi.input"].read() == body
+
+
+def test_a_key_query_pages_through_its_partition_only(clients: dict[str, Any]) -> None:
+    dynamodb = clients["dynamodb"]
+    for partition in ("q-a", "q-b"):
+        for n in range(7):
+            dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": partition}, "sk": {"S": f"m#{n:02d}"}})
+    dynamodb.put_item(TableName=TABLE, Item={"pk": {"S": "q-a"}, "sk": {"S": "job"}})
+
+    def page(**extra: Any) -> dict[str, Any]:
+        return dict(
+            dynamodb.query(
+                TableName=TABLE,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :m)",
+                ExpressionAttributeValues={":pk": {"S": "q-a"}, ":m": {"S": "m#"}},
+                Limit=3,
+                **extra,
+            )
+        )
+
+    seen, extra = [], {}
+    while True:
+        response = page(**extra)
+        seen += [item["sk"]["S"] for item in response["Items"]]
+        if "LastEvaluatedKey" not in response:
+            break
+        extra = {"ExclusiveStartKey": response["LastEvaluatedKey"]}
+    assert seen == [f"m#{n:02d}" for n in range(7)]
+    newest = page(ScanIndexForward=False)["Items"]
+    assert [item["sk"]["S"] for item in newest] == ["m#06", "m#05", "m#04"]
+    empty = dynamodb.query(
+        TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "q-none"}}
+    )
+    assert empty["Items"] == []
