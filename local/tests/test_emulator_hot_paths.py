@@ -61,6 +61,11 @@ def _key(sk: str) -> dict[str, Any]:
     return {"pk": {"S": "job"}, "sk": {"S": sk}}
 
 
+def _add_one_to_job() -> dict[str, Any]:
+    update = {"ExpressionAttributeValues": {":one": {"N": "1"}}, "UpdateExpression": "ADD done :one"}
+    return {"Update": {"TableName": TABLE, "Key": _key("job"), **update}}
+
+
 def _items(dynamodb: Any) -> dict[str, dict[str, Any]]:
     found = dynamodb.query(
         TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "job"}}
@@ -76,14 +81,7 @@ def test_cancelled_transaction_restores_every_item_it_touched(clients: dict[str,
     with pytest.raises(ClientError) as cancelled:
         dynamodb.transact_write_items(
             TransactItems=[
-                {
-                    "Update": {
-                        "TableName": TABLE,
-                        "Key": _key("job"),
-                        "UpdateExpression": "ADD done :one",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}},
-                    }
-                },
+                _add_one_to_job(),
                 {"Put": {"TableName": TABLE, "Item": {**_key("chunk#1"), "at": {"S": "t1"}}}},
                 {
                     "Put": {
@@ -103,14 +101,7 @@ def test_committed_transaction_keeps_its_writes_and_the_others(clients: dict[str
     dynamodb.put_item(TableName=TABLE, Item={**_key("other"), "v": {"S": "untouched"}})
     dynamodb.transact_write_items(
         TransactItems=[
-            {
-                "Update": {
-                    "TableName": TABLE,
-                    "Key": _key("job"),
-                    "UpdateExpression": "ADD done :one",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
-                }
-            },
+            _add_one_to_job(),
             {
                 "Put": {
                     "TableName": TABLE,

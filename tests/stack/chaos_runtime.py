@@ -20,12 +20,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from support import Stack, read_ready, stop_process, tail
+from support import Stack, read_ready, start_runtime, stop_process, tail
 
 from circulion_local.chaos import LOG_PATTERN
 from circulion_local.ports import HOST, LocalPorts
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = float(os.environ.get("CIRCULION_STACK_START_TIMEOUT", "120"))
 CHAOS_SPEC = os.environ.get("CIRCULION_CHAOS_SPEC", "kill=0.2,duplicate=0.15,delay=0.15,delay_max=6,kill_window=0.4")
 CHAOS_SEED = int(os.environ.get("CIRCULION_CHAOS_SEED", "20261122"))
@@ -43,10 +42,6 @@ def _listening(port: int) -> bool:
     with socket.socket() as probe:
         probe.settimeout(0.5)
         return probe.connect_ex((HOST, port)) == 0
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 @dataclass
@@ -118,15 +113,7 @@ class ChaosRuntime:
                 raise RuntimeError(f"the emulator did not answer:\n{tail(self.state_dir / 'emulator.log')}")
             time.sleep(0.2)
         with self.log_path.open("ab") as log:
-            self.runtime = subprocess.Popen(
-                command,
-                cwd=REPO_ROOT,
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                env={**os.environ, "PYTHONUNBUFFERED": "1"},
-                preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets one signal before exec
-            )
+            self.runtime = start_runtime(command, log)
         self.starts += 1
         while (ready := read_ready(self.state_dir)) is None:
             if self.runtime.poll() is not None or time.monotonic() > deadline:

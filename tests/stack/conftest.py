@@ -14,7 +14,6 @@ one on the same ports).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -23,11 +22,10 @@ from pathlib import Path
 
 import pytest
 from chaos_runtime import ChaosRuntime, chaos_ports
-from support import LOG_FILE, Stack, read_ready, stop_process, tail
+from support import LOG_FILE, REPO_ROOT, Stack, read_ready, start_runtime, stop_process, tail
 
 from circulion_local.ports import LocalPorts
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = float(os.environ.get("CIRCULION_STACK_START_TIMEOUT", "120"))
 
 
@@ -51,25 +49,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         str(state_dir),
     ]
     with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command,
-            cwd=REPO_ROOT,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-            # A shell's background job inherits SIGINT ignored; the stack must still stop on it.
-            preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets one signal before exec
-        )
+        process = start_runtime(command, log)
     try:
         ready = _wait_for_ready(process, state_dir, log_path)
         yield Stack(ports=ports, state_dir=state_dir, log_path=log_path, ready=ready)
     finally:
         stop_process(process)
-
-
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _wait_for_ready(process: subprocess.Popen[bytes], state_dir: Path, log_path: Path) -> dict[str, object]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import os
 import signal
 import subprocess
 import time
@@ -17,7 +18,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 import boto3
 import pytest
@@ -152,6 +153,27 @@ class Stack:
                     f"--- end of {self.log_path} ---\n{tail(self.log_path)}"
                 )
             time.sleep(interval)
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def start_runtime(command: Sequence[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
+    """``command`` (a ``circulion_local run``) from the repository root, output to ``log``."""
+    return subprocess.Popen(
+        list(command),
+        cwd=REPO_ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        # A shell's background job inherits SIGINT ignored; the stack must still stop on it.
+        preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets one signal before exec
+    )
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def tail(path: Path, lines: int = 40) -> str:
