@@ -36,7 +36,18 @@ def test_same_body_etag_and_checksum_as_moto(metadata: dict[str, str]) -> None:
     upload, etags = _upload(metadata, [5 * MiB, 5 * MiB + 3, 17])
     expected = ORIGINAL(upload, iter(etags))
     join_parts_once()
-    assert FakeMultipart.complete(upload, iter(etags)) == expected
+    body, etag, checksum = FakeMultipart.complete(upload, iter(etags))
+    assert (bytes(body), etag, checksum) == expected
+
+
+def test_a_completed_object_keeps_the_joined_parts_as_its_storage() -> None:
+    join_parts_once()
+    upload, etags = _upload({}, [5 * MiB, 2 * MiB])
+    body, etag, _ = upload.complete(iter(etags))
+    key = FakeKey("done", body, account_id=ACCOUNT, region_name="us-east-1", etag=etag)  # type: ignore[arg-type]
+    assert key.value == b"".join(upload.parts[n].value for n in (1, 2))
+    assert key.size == 7 * MiB
+    assert key.etag == f'"{etag}"'
 
 
 def test_same_refusals_as_moto() -> None:
