@@ -104,7 +104,7 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
         stdout=log_file,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        preexec_fn=_die_with_parent,  # noqa: PLW1509 - only calls prctl before exec
+        preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl before exec
     )
     emulator = Emulator(process, ports, log_path, log_file)
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -126,7 +126,8 @@ def answers(url: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
+def die_with_parent() -> None:
+    """In a child before exec: receive SIGTERM when the parent dies (Linux)."""
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             ctypes.CDLL("libc.so.6", use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)

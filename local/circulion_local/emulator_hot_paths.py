@@ -12,10 +12,10 @@ pipeline at ~1.7 recipes/s. What dominated, and what is done here (answers uncha
 * **The clock** (~15 %): ``unix_time()`` built two datetimes and imported ``datetime.UTC``
   on every call; SQS asks it once per message per receive (``Message.visible``). It is
   ``time.time()`` when called without a datetime, as it was meant to be.
-* **A connection per request** (~25 %): moto's server spoke HTTP/1.0, so every request
-  opened a TCP connection and started a thread to serve it. It keeps connections alive
-  (HTTP/1.1, as AWS does) with Nagle's algorithm off, so a response's header and body
-  writes are not held back waiting for the client's delayed ACK.
+* **Nagle's algorithm**: a response's header and body are separate writes; with
+  ``TCP_NODELAY`` the second is not held back for the client's delayed ACK. (werkzeug
+  still closes every connection after one answer, so each request costs a connection and
+  a thread: the largest per-request cost left, see the benchmark analysis.)
 * **SQS sends counting the queue** (~25 % with a backlog): ``send_message`` reads
   ``queue.attributes`` for one flag, which counts every message in the queue three times.
   A send no longer counts; GetQueueAttributes still does.
@@ -56,11 +56,10 @@ def remember_backends_per_host() -> None:
     DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
 
 
-def keep_connections_alive() -> None:
-    """moto's request handler speaks HTTP/1.1 without Nagle's delay (idempotent)."""
+def send_without_delay() -> None:
+    """moto's request handler sets ``TCP_NODELAY`` on its TCP connections (idempotent)."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    MotoRequestHandler.protocol_version = "HTTP/1.1"
     MotoRequestHandler.disable_nagle_algorithm = True
 
 
@@ -167,7 +166,7 @@ def remove_hot_path_costs() -> None:
     """Every patch of this module (idempotent)."""
     preload_backends()
     remember_backends_per_host()
-    keep_connections_alive()
+    send_without_delay()
     log_only_failed_requests()
     read_the_clock_directly()
     send_without_counting()

@@ -16,8 +16,9 @@ CloudFront's CreateInvalidation is made idempotent on its CallerReference, as on
 than whole tables (:mod:`circulion_local.emulator_transactions`); key queries read their
 partition only (:mod:`circulion_local.emulator_queries`); object bytes are
 copied and hashed once (:mod:`circulion_local.emulator_object_bytes`); per-request costs that
-grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`). Answers are
-moto's own.
+grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`); DynamoDB runs
+in a process of its own behind the same endpoint
+(:mod:`circulion_local.emulator_dynamodb_process`). Answers are moto's own.
 """
 
 from __future__ import annotations
@@ -82,8 +83,18 @@ def honour_caller_references() -> None:
 
 
 def main(argv: list[str]) -> None:
+    import shutil
+    import tempfile
+    from pathlib import Path
+
     from moto.server import main as moto_main
 
+    from circulion_local.emulator_dynamodb_process import (
+        SERVE_FLAG,
+        forward_dynamodb_to,
+        serve,
+        start_dynamodb_process,
+    )
     from circulion_local.emulator_hot_paths import remove_hot_path_costs
     from circulion_local.emulator_object_bytes import hash_values_as_stored, join_parts_once
     from circulion_local.emulator_queries import read_only_the_partition
@@ -94,13 +105,24 @@ def main(argv: list[str]) -> None:
     serialise_dynamodb()
     snapshot_items_not_tables()
     read_only_the_partition()
+    remove_hot_path_costs()
+    if argv[:1] == [SERVE_FLAG]:
+        serve(Path(argv[1]))  # the DynamoDB process
+        return
     honour_caller_references()
     serve_ranges_in_place()
     join_parts_once()
     hash_values_as_stored()
-    remove_hot_path_costs()
-    tally_requests_if_asked()
-    moto_main(argv)
+    socket_dir = Path(tempfile.mkdtemp(prefix="circulion-dynamodb-"))
+    dynamodb = start_dynamodb_process(socket_dir / "dynamodb.sock")
+    try:
+        forward_dynamodb_to(socket_dir / "dynamodb.sock")
+        tally_requests_if_asked()  # after the forwarding, so that DynamoDB requests count too
+        moto_main(argv)
+    finally:
+        dynamodb.terminate()
+        dynamodb.wait(timeout=10)
+        shutil.rmtree(socket_dir, ignore_errors=True)
 
 
 if __name__ == "__main__":
