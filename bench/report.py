@@ -151,10 +151,19 @@ def plot(r: dict[str, Any], path: Path) -> None:
     left.set(xlabel="stream size (MiB)", ylabel="processing time (s)", title="Time against size")
     if left.get_legend_handles_labels()[0]:
         left.legend()
-    latencies = r.get("small", {}).get("latencies", [])
-    if latencies:
-        right.hist(latencies, bins=30)
-    right.set(xlabel="upload complete -> DISTRIBUTED (s)", ylabel="recipes", title="Small recipes: latency")
+    runs = [(key, r[key].get("latencies", [])) for key in ("small", "small_paced") if r.get(key)]
+    runs = [(key, values) for key, values in runs if values]
+    if runs:
+        low = max(0.05, min(min(values) for _, values in runs))
+        high = max(max(values) for _, values in runs)
+        bins = [low * (high / low) ** (i / 40) for i in range(41)] if high > low else 10
+        for key, values in runs:
+            rate = r[key].get("rate_per_s")
+            label = f"paced, {rate}/s" if rate else f"{r[key]['clients']} clients, as fast as they go"
+            right.hist(values, bins=bins, alpha=0.7, label=label)
+        right.set_xscale("log")
+        right.legend()
+    right.set(xlabel="upload complete -> DISTRIBUTED (s, log)", ylabel="recipes", title="Small recipes: latency")
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
