@@ -32,7 +32,7 @@ run: setup ## start the whole system locally (emulator, handlers, API, edge); Ct
 test: setup lint unit stack ## everything CI checks: lint, unit tests, tests against the running stack
 
 unit: setup ## unit and functional tests (no running stack); one pytest run per service
-	$(PY) -m pytest $(PYTEST_FLAGS) shared/tests local/tests cli/tests tests/deploy
+	$(PY) -m pytest $(PYTEST_FLAGS) shared/tests local/tests cli/tests tests/deploy tests/bench
 	@set -e; for s in $(SERVICES); do \
 	  echo "== services/$$s"; \
 	  (cd services/$$s && ../../$(PY) -m pytest $(PYTEST_FLAGS) tests); \
