@@ -21,7 +21,6 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -74,15 +73,11 @@ def forward_dynamodb_to(socket_path: Path) -> None:
     original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
     if getattr(original, _MARK, False):
         return
-    connections = threading.local()
 
     def call(self: Any, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(TARGET_PREFIXES):
             return original(self, environ, start_response)
-        connection = getattr(connections, "current", None)
-        if connection is None:
-            connection = connections.current = UnixHTTPConnection(str(socket_path))
-        status, headers, body = _forward(connection, environ)
+        status, headers, body = _forward(socket_path, environ)
         start_response(status, headers)
         return [body]
 
@@ -90,7 +85,8 @@ def forward_dynamodb_to(socket_path: Path) -> None:
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
 
 
-def _forward(connection: UnixHTTPConnection, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+def _forward(socket_path: Path, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """One request to the DynamoDB process (a connection each: werkzeug closes after one answer)."""
     length = int(environ.get("CONTENT_LENGTH") or 0)
     body = environ["wsgi.input"].read(length) if length else b""
     headers = {name[5:].replace("_", "-"): str(value) for name, value in environ.items() if name.startswith("HTTP_")}
@@ -98,19 +94,18 @@ def _forward(connection: UnixHTTPConnection, environ: dict[str, Any]) -> tuple[s
         headers["CONTENT-TYPE"] = str(environ["CONTENT_TYPE"])
     headers["CONTENT-LENGTH"] = str(len(body))
     path = str(environ.get("PATH_INFO", "/")) + (f"?{environ['QUERY_STRING']}" if environ.get("QUERY_STRING") else "")
-    for attempt in (1, 2):
-        try:
-            connection.request(str(environ["REQUEST_METHOD"]), path, body, headers)
-            response = connection.getresponse()
-            data = response.read()
-            kept = [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP]
-            return f"{response.status} {response.reason}", [*kept, ("Content-Length", str(len(data)))], data
-        except (OSError, http.client.HTTPException):
-            connection.close()  # the server closes after each answer; one reconnect is routine
-            if attempt == 2:
-                message = b'{"__type":"ServiceUnavailable","message":"the DynamoDB emulator process is gone"}'
-                return "502 Bad Gateway", [("Content-Type", "application/x-amz-json-1.0")], message
-    raise AssertionError("unreachable")
+    connection = UnixHTTPConnection(str(socket_path))
+    try:
+        connection.request(str(environ["REQUEST_METHOD"]), path, body, headers)
+        response = connection.getresponse()
+        data = response.read()
+    except (OSError, http.client.HTTPException):
+        message = b'{"__type":"ServiceUnavailable","message":"the DynamoDB emulator process is gone"}'
+        return "502 Bad Gateway", [("Content-Type", "application/x-amz-json-1.0")], message
+    finally:
+        connection.close()
+    kept = [(name, value) for name, value in response.getheaders() if name.lower() not in _HOP_BY_HOP]
+    return f"{response.status} {response.reason}", [*kept, ("Content-Length", str(len(data)))], data
 
 
 def serve(socket_path: Path) -> None:
@@ -121,6 +116,7 @@ def serve(socket_path: Path) -> None:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     with contextlib.suppress(FileNotFoundError):
         socket_path.unlink()
+
     class UnixSocketHandler(MotoRequestHandler):
         disable_nagle_algorithm = False  # TCP_NODELAY is no option of a Unix socket
 

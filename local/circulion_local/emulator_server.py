@@ -83,36 +83,45 @@ def honour_caller_references() -> None:
 
 
 def main(argv: list[str]) -> None:
+    """moto's server with its arguments; ``--dynamodb-socket PATH`` runs the DynamoDB process.
+
+    Each process patches only the services it serves: DynamoDB requests never reach the
+    front process's moto (it forwards them), and the DynamoDB process serves nothing else.
+    """
+    from pathlib import Path
+
+    from circulion_local.emulator_dynamodb_process import SERVE_FLAG, serve
+    from circulion_local.emulator_hot_paths import remove_hot_path_costs
+
+    remove_hot_path_costs()
+    if argv[:1] == [SERVE_FLAG]:
+        from circulion_local.emulator_queries import read_only_the_partition
+        from circulion_local.emulator_transactions import snapshot_items_not_tables
+
+        serialise_dynamodb()
+        snapshot_items_not_tables()
+        read_only_the_partition()
+        serve(Path(argv[1]))
+        return
+    _serve_front(argv)
+
+
+def _serve_front(argv: list[str]) -> None:
+    """S3, SQS, SNS, CloudFront, X-Ray... on the endpoint; DynamoDB forwarded to its process."""
     import shutil
     import tempfile
     from pathlib import Path
 
     from moto.server import main as moto_main
 
-    from circulion_local.emulator_dynamodb_process import (
-        SERVE_FLAG,
-        forward_dynamodb_to,
-        serve,
-        start_dynamodb_process,
-    )
-    from circulion_local.emulator_hot_paths import remove_hot_path_costs
-    from circulion_local.emulator_object_bytes import hash_values_as_stored, join_parts_once
-    from circulion_local.emulator_queries import read_only_the_partition
+    from circulion_local.emulator_dynamodb_process import forward_dynamodb_to, start_dynamodb_process
+    from circulion_local.emulator_object_bytes import join_parts_once
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
-    from circulion_local.emulator_transactions import snapshot_items_not_tables
 
-    serialise_dynamodb()
-    snapshot_items_not_tables()
-    read_only_the_partition()
-    remove_hot_path_costs()
-    if argv[:1] == [SERVE_FLAG]:
-        serve(Path(argv[1]))  # the DynamoDB process
-        return
     honour_caller_references()
     serve_ranges_in_place()
     join_parts_once()
-    hash_values_as_stored()
     socket_dir = Path(tempfile.mkdtemp(prefix="circulion-dynamodb-"))
     dynamodb = start_dynamodb_process(socket_dir / "dynamodb.sock")
     try:
