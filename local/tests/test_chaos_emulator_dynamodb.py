@@ -22,6 +22,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from circulion.testing.tables import create_keyed_table
 from circulion_local.emulator import Emulator, start_emulator
 from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
 
@@ -49,15 +50,7 @@ def _client(emulator: Emulator) -> object:
 
 def test_a_cancelled_transaction_never_undoes_concurrent_writes(emulator: Emulator) -> None:
     db = _client(emulator)
-    db.create_table(  # type: ignore[attr-defined]
-        TableName=TABLE,
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_keyed_table(db, TABLE)
     marker = {"pk": {"S": "recipe#dup"}, "sk": {"S": "chunk#000000"}}
     db.put_item(TableName=TABLE, Item=marker)  # type: ignore[attr-defined]
     done = threading.Event()

@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from moto.core import utils as moto_utils
 from moto.server import ThreadedMotoServer
 
+from circulion.testing.tables import create_keyed_table
 from circulion_local.emulator_hot_paths import remove_hot_path_costs
 from circulion_local.emulator_queries import read_only_the_partition
 from circulion_local.emulator_server import serialise_dynamodb
@@ -43,15 +44,7 @@ def clients() -> Iterator[dict[str, Any]]:
     }
     try:
         dynamodb = boto3.client("dynamodb", **options)
-        dynamodb.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_keyed_table(dynamodb, TABLE)
         yield {"dynamodb": dynamodb, "sqs": boto3.client("sqs", **options)}
     finally:
         server.stop()

@@ -15,6 +15,7 @@ from chalicelib.invalidation import InvalidationRequest
 from chalicelib.publication import Pointer, PointerMove
 from chalicelib.store import DistributionStore, DynamoDistributionStore
 from chalicelib.versions import order_key
+from circulion.testing.tables import create_keyed_table
 
 TABLE = "circulion-distribution"
 
@@ -29,15 +30,7 @@ def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     with mock_aws():
         db = boto3.client("dynamodb", region_name="us-east-1")
-        db.create_table(
-            TableName=TABLE,
-            BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        )
+        create_keyed_table(db, TABLE)
         yield DynamoDistributionStore(db, TABLE)
 
 

@@ -14,6 +14,7 @@ from moto import mock_aws
 from circulion.adapters.object_store import S3ObjectStore
 from circulion.settings import RESOURCES
 from circulion.testing import sqs_event
+from circulion.testing.tables import create_keyed_table
 from tests.scenario import extracted, make_recipe
 
 
@@ -38,15 +39,7 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             Endpoint=probe_arn["Attributes"]["QueueArn"],
             Attributes={"RawMessageDelivery": "true"},
         )
-        clients["dynamodb"].create_table(
-            TableName=RESOURCES.ledger_table,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_keyed_table(clients["dynamodb"], RESOURCES.ledger_table)
         from chalicelib import bootstrap
 
         bootstrap.deps.cache_clear()

@@ -12,6 +12,7 @@ from moto import mock_aws
 from chalicelib.ledger import JobState, with_lease
 from chalicelib.ledger_store import DynamoLedgerStore, LedgerStore, PlanConflict
 from circulion.testing import InMemoryObjectStore
+from circulion.testing.tables import create_keyed_table
 from tests.fakes import InMemoryLedgerStore
 from tests.scenario import Recipe, make_recipe
 
@@ -26,15 +27,7 @@ def ledger(request: pytest.FixtureRequest) -> Iterator[LedgerStore]:
         return
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        client.create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-            AttributeDefinitions=[
-                {"AttributeName": "pk", "AttributeType": "S"},
-                {"AttributeName": "sk", "AttributeType": "S"},
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_keyed_table(client, TABLE)
         yield DynamoLedgerStore(client, TABLE, ttl_seconds=3600)
 
 
