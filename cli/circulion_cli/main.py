@@ -75,13 +75,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], reads: argparse.ArgumentParser) -> None:
-    p = sub.add_parser("trace", parents=[reads], help="show one upload's flow from X-Ray")
+    aws = argparse.ArgumentParser(add_help=False)  # the commands that call AWS APIs directly
+    aws.add_argument("--endpoint-url", help=ENDPOINT_HELP)
+    p = sub.add_parser("trace", parents=[reads, aws], help="show one upload's flow from X-Ray")
     p.add_argument("recipe_id", metavar="ID")
     p.add_argument("--since", type=_positive_int, default=60, metavar="MINUTES", help="look back (default 60)")
-    p.add_argument(
-        "--endpoint-url",
-        help=ENDPOINT_HELP,
-    )
     p.set_defaults(run=sre.trace)
 
     p = sub.add_parser("dev-token", parents=[reads], help="a token from the local stack's issuer")
@@ -96,13 +94,9 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
         ("list", sre.dlq_list, "show what sits in each dead-letter queue and why"),
         ("redrive", sre.dlq_redrive, "move messages back to their source queues"),
     ):
-        p = dlq_sub.add_parser(action, parents=[reads], help=text)
+        p = dlq_sub.add_parser(action, parents=[reads, aws], help=text)
         p.add_argument("--queue", help="one queue (its name, or the DLQ's)")
         p.add_argument("--recipe", metavar="ID", help="only this recipe's messages")
-        p.add_argument(
-            "--endpoint-url",
-            help=ENDPOINT_HELP,
-        )
         p.set_defaults(run=run)
 
 
