@@ -147,10 +147,7 @@ def test_the_sweeper_re_drives_an_expired_merge_through_the_merger_queue(
     deps: Deps, out: Captured, crash: CrashSwitch, clock: Clock
 ) -> None:
     recipe = make_recipe(deps.objects, b"m" * 25, 10)
-    crash.armed = "lease_taken"
-    with pytest.raises(SimulatedCrash):
-        deliver_all(recipe, deps, out)
-    clock.now += deps.settings.lease_seconds + 1
+    _crash_then_let_the_lease_expire(recipe, "lease_taken", deps, out, crash, clock)
     assert sweeping.sweep(deps).actions == {"redrive": 1}
     (redrive,) = [m for m in out.messages if isinstance(m, RecipeSplit)]
     assert [type(m) for m in handlers.coordinate(redrive, deps)] == [RecipeMerged]
@@ -161,12 +158,9 @@ def test_a_merge_killed_after_completing_the_archive_adopts_it_without_a_second_
 ) -> None:
     # Fault class: merger killed between CompleteMultipartUpload and its ledger commit.
     recipe = make_recipe(deps.objects, b"adopt me\n" * 30, 64)
-    crash.armed = "archive_written"
-    with pytest.raises(SimulatedCrash):
-        deliver_all(recipe, deps, out)
+    _crash_then_let_the_lease_expire(recipe, "archive_written", deps, out, crash, clock)
     key = f"artifacts/acme/arm-disassembly/1.0.0/{recipe.recipe_id}.zip"
     left_behind = deps.objects.head("circulion-artifacts", key)
-    clock.now += deps.settings.lease_seconds + 1
 
     (merged,) = handlers.coordinate(recipe.split, deps)
 
@@ -198,3 +192,13 @@ def test_an_object_that_is_not_the_jobs_archive_is_rewritten(deps: Deps, out: Ca
     assert isinstance(merged, RecipeMerged)
     assert merged.payload.artifact.version_id != junk_version
     assert extracted(deps.objects.get_bytes("circulion-artifacts", key))[1] == recipe.data
+
+
+def _crash_then_let_the_lease_expire(
+    recipe: Recipe, checkpoint: str, deps: Deps, out: Captured, crash: CrashSwitch, clock: Clock
+) -> None:
+    """Deliver everything with a crash armed at ``checkpoint``, then expire its merge lease."""
+    crash.armed = checkpoint
+    with pytest.raises(SimulatedCrash):
+        deliver_all(recipe, deps, out)
+    clock.now += deps.settings.lease_seconds + 1
