@@ -14,7 +14,6 @@ import ctypes
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -22,6 +21,7 @@ from typing import IO
 
 from circulion.errors import ConfigurationError
 from circulion_local.ports import HOST, LocalPorts
+from circulion_local.readiness import wait_until_answering
 
 START_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
@@ -107,13 +107,10 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
         preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl before exec
     )
     emulator = Emulator(process, ports, log_path, log_file)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not answers(ports.endpoint_url):
-        if not emulator.running() or time.monotonic() > deadline:
-            emulator.stop()
-            reason = "exited" if process.returncode is not None else f"did not answer in {START_TIMEOUT_S:.0f} s"
-            raise EmulatorError(f"moto_server on port {ports.emulator} {reason}:\n{_tail(log_path)}")
-        time.sleep(0.1)
+    if not wait_until_answering(process, lambda: answers(ports.endpoint_url), START_TIMEOUT_S):
+        emulator.stop()
+        reason = "exited" if process.returncode is not None else f"did not answer in {START_TIMEOUT_S:.0f} s"
+        raise EmulatorError(f"moto_server on port {ports.emulator} {reason}:\n{_tail(log_path)}")
     return emulator
 
 

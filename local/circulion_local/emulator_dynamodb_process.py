@@ -21,12 +21,12 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from circulion_local.emulator import die_with_parent
+from circulion_local.readiness import wait_until_answering
 
 TARGET_PREFIXES = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 SERVE_FLAG = "--dynamodb-socket"
@@ -57,12 +57,9 @@ def start_dynamodb_process(socket_path: Path) -> subprocess.Popen[bytes]:
         stdin=subprocess.DEVNULL,
         preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl before exec
     )
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _answers(socket_path):
-        if process.poll() is not None or time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError(f"the DynamoDB emulator process did not start on {socket_path}")
-        time.sleep(0.05)
+    if not wait_until_answering(process, lambda: _answers(socket_path), START_TIMEOUT_S, interval_s=0.05):
+        process.kill()
+        raise RuntimeError(f"the DynamoDB emulator process did not start on {socket_path}")
     return process
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO
 
 from circulion_local.ports import HOST
+from circulion_local.readiness import wait_until_answering
 
 START_TIMEOUT_S = 60.0
 
@@ -65,12 +66,9 @@ def start_api_server(app_dir: Path, port: int, environment: Mapping[str, str], l
         start_new_session=True,
     )
     server = ApiServer(process, log)
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not _listening(port):
-        if process.poll() is not None or time.monotonic() > deadline:
-            server.stop()
-            raise RuntimeError(f"the API server did not start on port {port}; see {log_path}")
-        time.sleep(0.2)
+    if not wait_until_answering(process, lambda: _listening(port), START_TIMEOUT_S, interval_s=0.2):
+        server.stop()
+        raise RuntimeError(f"the API server did not start on port {port}; see {log_path}")
     return server
 
 
