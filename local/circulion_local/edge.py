@@ -38,6 +38,9 @@ from botocore.exceptions import ClientError
 
 from circulion.cdn_signing import CdnUrlVerifier, SignedUrlError, UnknownKeyPair
 from circulion.settings import RESOURCES
+from circulion_local.edge_cached_origin import CachingOrigin, EdgeAnswer
+from circulion_local.edge_cookies import url_to_verify
+from circulion_local.edge_distribution import EdgeSettings, caching_origin
 from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts, Stoppable
 
 STREAM_CHUNK = 64 * 1024
@@ -150,10 +153,13 @@ class Origin:
 class EdgeServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], keys: TrustedKeys, origin: Origin) -> None:
+    def __init__(
+        self, address: tuple[str, int], keys: TrustedKeys, origin: Origin, cached: CachingOrigin | None = None
+    ) -> None:
         super().__init__(address, EdgeHandler)
         self.keys = keys
         self.origin = origin
+        self.cached = cached
 
 
 class EdgeHandler(BaseHTTPRequestHandler):
@@ -173,11 +179,16 @@ class EdgeHandler(BaseHTTPRequestHandler):
     def _serve(self, *, with_body: bool) -> None:
         host = self.headers.get("Host") or f"{HOST}:{self.server.server_address[1]}"
         try:
-            self.server.keys.verify(f"http://{host}{self.path}", self.client_address[0])
+            url = url_to_verify(f"http://{host}{self.path}", self.headers.get("Cookie"))
+            self.server.keys.verify(url, self.client_address[0])
         except SignedUrlError as exc:
             self._error(403, exc.code, exc.message, with_body)
             return
         key = unquote(urlsplit(self.path).path).lstrip("/")
+        answer = self.server.cached.answer(key, self.headers) if self.server.cached else None
+        if answer is not None:  # verified above, hit or miss: the cache never skips the check
+            self._answer(answer, with_body)
+            return
         origin = self.server.origin
         try:
             head = origin.s3.head_object(Bucket=origin.bucket, Key=key)
@@ -230,6 +241,11 @@ class EdgeHandler(BaseHTTPRequestHandler):
         finally:
             body.close()
 
+    def _answer(self, answer: EdgeAnswer, with_body: bool) -> None:
+        self._start(answer.status, answer.headers)
+        if with_body and answer.body:
+            self.wfile.write(answer.body)
+
     def _start(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in headers.items():
@@ -278,6 +294,7 @@ def start(ports: LocalPorts, state_dir: Path) -> Stoppable:
     config = Config(s3={"addressing_style": "path"}, max_pool_connections=32)
     s3 = session.client("s3", endpoint_url=ports.endpoint_url, config=config)
     cloudfront = session.client("cloudfront", endpoint_url=ports.endpoint_url)
-    server = EdgeServer((HOST, ports.edge), TrustedKeys(cloudfront), Origin(s3, RESOURCES.artifacts_bucket))
+    cached = caching_origin(cloudfront, s3, RESOURCES.artifacts_bucket, EdgeSettings.from_env())
+    server = EdgeServer((HOST, ports.edge), TrustedKeys(cloudfront), Origin(s3, RESOURCES.artifacts_bucket), cached)
     _log.info("edge serving %s on http://%s:%d", RESOURCES.artifacts_bucket, HOST, ports.edge)
     return RunningEdge(server)
