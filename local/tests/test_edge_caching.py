@@ -161,7 +161,7 @@ def test_the_ttl_ends_a_cached_copy(running: Running) -> None:
     running.put(key, b"new")
     assert fetch(running.url(key))[2] == b"old"
     time.sleep(TTL_S + 0.2)
-    status, headers, body = fetch(running.url(key))
+    _, headers, body = fetch(running.url(key))
     assert (headers["X-Cache"], body) == (MISS, b"new")
 
 
@@ -208,6 +208,6 @@ def test_signed_cookies_are_accepted_on_hits_and_checked(running: Running) -> No
 def test_ranges_and_missing_objects_still_pass_through(running: Running) -> None:
     key = "artifacts/t/range/r.zip"
     running.put(key, b"0123456789")
-    status, headers, body = fetch(running.url(key), {"Range": "bytes=2-4"})
+    status, _, body = fetch(running.url(key), {"Range": "bytes=2-4"})
     assert (status, body) == (206, b"234")
     assert fetch(running.url("artifacts/t/range/missing.zip"))[0] == 404
