@@ -32,6 +32,7 @@ from circulion_cli.errors import (
     WaitTimedOut,
     api_error,
 )
+from circulion_cli.fleet_client import FleetCalls
 from circulion_cli.models import (
     FAILED,
     REJECTED,
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 M = TypeVar("M", bound=BaseModel)
 
 
-class CirculionClient:
+class CirculionClient(FleetCalls):
     """Typed client of the upload API.
 
     Parameters

@@ -171,7 +171,7 @@ def abort(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
 def dev_token(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     from circulion_cli.issuer import dev_token as issue
 
-    token = issue(config.issuer_url, args.tenant, ttl_s=args.ttl)
+    token = issue(config.issuer_url, args.tenant, ttl_s=args.ttl, role=args.role)
     if args.json:
         io.json({"token": token, "tenant": args.tenant})
     else:

@@ -16,6 +16,7 @@ from circulion_cli import commands, sre
 from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
 from circulion_cli.errors import Unauthorized
+from circulion_cli.fleet_commands import add_fleet_commands
 from circulion_cli.models import STATUSES
 
 Command = Callable[[argparse.Namespace, CliConfig, Io], int]
@@ -70,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("recipe_id", metavar="ID")
     p.set_defaults(run=commands.abort)
 
+    add_fleet_commands(sub, common, reads)
     _add_sre_commands(sub, reads)
     return parser
 
@@ -85,6 +87,7 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
     p = sub.add_parser("dev-token", parents=[reads], help="a token from the local stack's issuer")
     p.add_argument("--tenant", required=True)
     p.add_argument("--ttl", type=_positive_int, help="lifetime in seconds")
+    p.add_argument("--role", choices=("uploader", "robot", "admin"), default="uploader", help="cognito:groups role")
     p.add_argument("--issuer-url", help="issuer base URL (env CIRCULION_ISSUER_URL)")
     p.set_defaults(run=commands.dev_token)
 
