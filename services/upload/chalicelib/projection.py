@@ -43,7 +43,9 @@ _TARGET: dict[str, Status] = {
     "recipe.failed": Status.FAILED,
 }
 
-_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED})
+# WITHDRAWN is an operator's decision: no lifecycle event (a redelivered recipe.distributed
+# of the withdrawn version included) may undo it; only a restore request does.
+_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED, Status.WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class Change:
     chunk_index: int | None = None
     errors: tuple[dict[str, object], ...] = ()
     artifact: Artifact | None = None
+    distributed_at: datetime | None = None
 
 
 def next_status(state: State, event_type: str, occurred_at: datetime) -> Status | None:
@@ -118,6 +121,7 @@ def _details(state: State, event: Envelope) -> dict[str, object]:
     if isinstance(event, RecipeDistributed):
         a = event.payload.artifact
         details["artifact"] = Artifact(a.bucket, a.key, a.size_bytes, a.sha256, event.payload.download_path)
+        details["distributed_at"] = event.occurred_at
     return details
 
 

@@ -17,6 +17,7 @@ from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
 from chalicelib.settings import MIB, UploadSettings
 from circulion.adapters.event_bus import Publisher
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
+from tests.name_fakes import InMemoryNameIndex
 from tests.fakes import AUDIENCE, ISSUER, FakeSigner, FakeUploadUrls, InMemoryRecipeStore, TestIssuer
 
 _ISSUER = TestIssuer()
@@ -63,6 +64,7 @@ def world() -> Iterator[World]:
         urls=FakeUploadUrls(objects),
         verifier=lambda: verifier,
         signer=lambda: signer,
+        names=InMemoryNameIndex(store),
     )
     bootstrap.use(deps)
     try:

@@ -1,6 +1,16 @@
 """Event contracts: the envelope and every message on the bus."""
 
 from circulion.contracts.envelope import Envelope, Payload
+from circulion.contracts.withdrawals import (
+    MAX_REASON_CHARS,
+    PointerChangePayload,
+    RecipeRestored,
+    RecipeRestoreRequested,
+    RecipeRestoreRequestedPayload,
+    RecipeWithdrawalRequested,
+    RecipeWithdrawalRequestedPayload,
+    RecipeWithdrawn,
+)
 from circulion.contracts.events import (
     ANY_MESSAGE,
     LIFECYCLE_EVENT_TYPES,
@@ -37,6 +47,14 @@ from circulion.contracts.events import (
 
 __all__ = [
     "ANY_MESSAGE",
+    "MAX_REASON_CHARS",
+    "PointerChangePayload",
+    "RecipeRestoreRequested",
+    "RecipeRestoreRequestedPayload",
+    "RecipeRestored",
+    "RecipeWithdrawalRequested",
+    "RecipeWithdrawalRequestedPayload",
+    "RecipeWithdrawn",
     "LIFECYCLE_EVENT_TYPES",
     "MAX_ISSUES_PER_MESSAGE",
     "MESSAGE_TYPES",
