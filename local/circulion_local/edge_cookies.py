@@ -1,24 +1,21 @@
-"""CloudFront signed cookies, as the signed-URL verifier's query parameters.
+"""CloudFront signed cookies on the edge: the ``Cookie`` header, as the URL to verify.
 
-A viewer may carry the signature in cookies instead of the query string:
-``CloudFront-Policy`` (custom policy) or ``CloudFront-Expires`` (canned), with
-``CloudFront-Signature`` and ``CloudFront-Key-Pair-Id``. They hold the same values the
-query parameters would, so the edge checks a cookie-signed request by moving them into the
-URL it verifies. A URL that carries its own signing parameters is checked on those alone.
+A viewer may carry the signature in cookies instead of the query string
+(``CloudFront-Policy`` or ``CloudFront-Expires``, with ``CloudFront-Signature`` and
+``CloudFront-Key-Pair-Id``); :func:`circulion.cdn_policy.url_with_cookie_credential` moves
+them into the query so the signed-URL verifier checks either form. This module only reads
+the header.
 """
 
 from __future__ import annotations
 
 from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlencode, urlsplit
 
-from circulion.cdn_signing import SIGNING_PARAMETERS
-
-COOKIE_PREFIX = "CloudFront-"
+from circulion.cdn_policy import COOKIE_TO_PARAMETER, url_with_cookie_credential
 
 
 def signing_cookies(cookie_header: str | None) -> dict[str, str]:
-    """The signing parameters the ``Cookie`` header carries, by query parameter name."""
+    """CloudFront's signing cookies in a ``Cookie`` header, by cookie name."""
     if not cookie_header:
         return {}
     jar: SimpleCookie = SimpleCookie()
@@ -26,21 +23,9 @@ def signing_cookies(cookie_header: str | None) -> dict[str, str]:
         jar.load(cookie_header)
     except CookieError:
         return {}  # a malformed Cookie header signs nothing: the request is then unsigned
-    found = {}
-    for name in SIGNING_PARAMETERS:
-        morsel = jar.get(COOKIE_PREFIX + name)
-        if morsel is not None and morsel.value:
-            found[name] = morsel.value
-    return found
+    return {name: jar[name].value for name in sorted(COOKIE_TO_PARAMETER) if name in jar and jar[name].value}
 
 
 def url_to_verify(url: str, cookie_header: str | None) -> str:
-    """``url``, with the signed cookies' parameters appended when its query has none."""
-    query = urlsplit(url).query
-    names = {item.partition("=")[0] for item in query.split("&") if item}
-    if names & SIGNING_PARAMETERS:
-        return url
-    cookies = signing_cookies(cookie_header)
-    if not cookies:
-        return url
-    return url + ("&" if query else "?") + urlencode(sorted(cookies.items()))
+    """``url``, with the signed cookies' parameters appended when its query has no signature."""
+    return url_with_cookie_credential(url, signing_cookies(cookie_header))

@@ -125,10 +125,14 @@ def test_conditional_requests(if_none_match: str | None, if_modified_since: str 
 
 def test_signed_cookies_become_the_parameters_verified() -> None:
     cookie = "session=x; CloudFront-Policy=eyJ9; CloudFront-Signature=c2ln~; CloudFront-Key-Pair-Id=K1"
-    assert signing_cookies(cookie) == {"Policy": "eyJ9", "Signature": "c2ln~", "Key-Pair-Id": "K1"}
+    assert signing_cookies(cookie) == {
+        "CloudFront-Key-Pair-Id": "K1",
+        "CloudFront-Policy": "eyJ9",
+        "CloudFront-Signature": "c2ln~",
+    }
     url = url_to_verify("http://edge/artifacts/t/a/latest.json", cookie)
     assert url == "http://edge/artifacts/t/a/latest.json?Key-Pair-Id=K1&Policy=eyJ9&Signature=c2ln~"
-    assert signing_cookies("CloudFront-Expires=123; CloudFront-Signature=s")["Expires"] == "123"
+    assert signing_cookies("CloudFront-Expires=123; CloudFront-Signature=s")["CloudFront-Expires"] == "123"
 
 
 def test_a_url_signature_wins_over_cookies_and_bad_cookies_sign_nothing() -> None:
