@@ -1,0 +1,266 @@
+"""Robots pull the live version of a name through the caching edge (issue 17, edge side).
+
+The uploader uploads real recipes through the whole pipeline; the robot runs
+``circulion pull`` as a separate process and polls the pointer at the edge with its
+credential, reading ``X-Cache`` as it would at CloudFront. Each test has its own tenant.
+The stack's edge caps TTLs at :data:`support.EDGE_MAX_TTL_S` (``CIRCULION_EDGE_MAX_TTL_S``)
+so the suppressed-invalidation test waits seconds, not the policy's day.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from api import UploadApi, http
+from support import EDGE_MAX_TTL_S, Stack
+
+from circulion.recipes import examples
+from circulion.settings import RESOURCES
+
+pytestmark = pytest.mark.stack
+
+CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
+HIT, MISS = "Hit from cloudfront", "Miss from cloudfront"
+PIPELINE_S = 120.0
+SUPPRESS_FAULT_KEY = {"pk": {"S": "fault#cdn-suppress-invalidation"}, "sk": {"S": "budget"}}
+
+
+@dataclass
+class Fleet:
+    """One tenant: an uploader, an admin and a robot, and the CLI's environment."""
+
+    stack: Stack
+    tenant: str
+    uploader: UploadApi
+    admin: UploadApi
+    robot: UploadApi
+    env: dict[str, str]
+
+    def publish(self, name: str, version: str) -> tuple[str, bytes]:
+        """Upload a valid recipe and wait for ``DISTRIBUTED``; returns its id and bytes."""
+        return publish(self.uploader, name, version)
+
+    def credential(self, name: str) -> dict[str, Any]:
+        got = self.robot.request("GET", f"/names/{name}/latest")
+        assert got.status == 200, got.body
+        edge: dict[str, Any] = got.body["edge"]
+        return edge
+
+    def pull(self, name: str, dest: Path) -> dict[str, Any]:
+        done = subprocess.run(
+            [*CLI, "pull", name, "-o", str(dest), "--json"], env=self.env, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stderr
+        result: dict[str, Any] = json.loads(done.stdout)
+        return result
+
+
+@dataclass(frozen=True)
+class Poll:
+    status: int
+    x_cache: str | None
+    age: int | None
+    version: str | None
+    etag: str | None
+    at: float
+
+
+def poll(pointer_url: str, etag: str | None = None, headers: dict[str, str] | None = None) -> Poll:
+    """One GET of the pointer at the edge, conditional on ``etag`` like the robot's."""
+    sent = {**({"If-None-Match": etag} if etag else {}), **(headers or {})}
+    got = http("GET", pointer_url, headers=sent)
+    version = got.body.get("version") if isinstance(got.body, dict) else None
+    age = got.headers.get("Age")
+    return Poll(
+        got.status, got.headers.get("X-Cache"), int(age) if age else None, version, got.headers.get("ETag"), time.time()
+    )
+
+
+def publish(uploader: UploadApi, name: str, version: str) -> tuple[str, bytes]:
+    data = recipe_bytes(name, version)
+    recipe_id = uploader.upload_recipe(name, data, "application/x-ndjson", version=version)
+    uploader.wait_for_status(recipe_id, {"DISTRIBUTED"}, timeout=PIPELINE_S, fail=pytest.fail)
+    return recipe_id, data
+
+
+def recipe_bytes(name: str, version: str) -> bytes:
+    """A valid NDJSON recipe; ``version`` in its header makes every version's bytes differ."""
+    steps = [examples.line(examples.step(i)) for i in range(1, 21)]
+    return examples.line({**examples.HEADER, "name": name, "version": version}) + b"".join(steps)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@pytest.fixture
+def fleet(stack: Stack, tmp_path: Path) -> Fleet:
+    tenant = f"fleet-{uuid.uuid4().hex[:8]}"
+    tokens = {role: role_token(stack, tenant, role) for role in ("uploader", "admin", "robot")}
+    env = {
+        **os.environ,
+        "CIRCULION_API_URL": stack.ports.api_url,
+        "CIRCULION_ISSUER_URL": stack.ports.issuer_url,
+        "CIRCULION_CACHE_DIR": str(tmp_path / "cli-cache"),
+        "CIRCULION_TOKEN": tokens["robot"],
+    }
+    api = {role: UploadApi(stack.ports.api_url, token) for role, token in tokens.items()}
+    return Fleet(stack, tenant, api["uploader"], api["admin"], api["robot"], env)
+
+
+def role_token(stack: Stack, tenant: str, role: str) -> str:
+    body = json.dumps({"tenant": tenant, "role": role}).encode()
+    got = http("POST", f"{stack.ports.issuer_url}/dev-tokens", body, {"Content-Type": "application/json"})
+    assert got.status == 200, got.body
+    return str(got.body["token"])
+
+
+@pytest.fixture
+def watcher(fleet: Fleet, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """``circulion pull cell-a --watch --json`` as the robot runs it, stopped with Ctrl-C."""
+    process = subprocess.Popen(
+        [*CLI, "pull", "cell-a", "-o", str(tmp_path / "watched.zip"), "--watch", "--json", "--interval", "0.5"],
+        env=fleet.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    yield process
+    if process.poll() is None:
+        process.send_signal(2)  # SIGINT, as Ctrl-C
+        process.wait(timeout=10)
+
+
+def next_line(process: subprocess.Popen[str]) -> dict[str, Any]:
+    line = process.stdout.readline() if process.stdout else ""
+    assert line, f"pull --watch ended: {process.stderr.read() if process.stderr else ''}"
+    result: dict[str, Any] = json.loads(line)
+    return result
+
+
+def test_robot_pulls_the_live_version_and_the_invalidation_shows_the_next_one(
+    fleet: Fleet, tmp_path: Path, watcher: subprocess.Popen[str]
+) -> None:
+    fleet.publish("cell-a", "1.0.0")
+    dest = tmp_path / "cell-a.zip"
+    first = fleet.pull("cell-a", dest)
+    assert (first["version"], first["replaced"]) == ("1.0.0", True)
+    assert (
+        sha256(dest.read_bytes())
+        == first["sha256"]
+        == fleet.robot.request("GET", "/names/cell-a").body["live"]["sha256"]
+    )
+    assert next_line(watcher)["version"] == "1.0.0"
+
+    pointer_url = fleet.credential("cell-a")["pointer_url"]
+    primed = poll(pointer_url)
+    before = poll(pointer_url, primed.etag)  # the poll before the new version: from the cache
+    assert (before.status, before.x_cache, primed.version) == (304, HIT, "1.0.0")
+
+    fleet.publish("cell-a", "1.1.0")
+    after = poll(pointer_url, primed.etag)
+    assert (after.status, after.x_cache, after.version) == (200, MISS, "1.1.0")
+    # Not the TTL running out: the cached copy was younger than the TTL when it was dropped.
+    assert (before.age or 0) + (after.at - before.at) < EDGE_MAX_TTL_S, "the pipeline outlasted the edge TTL"
+
+    second = fleet.pull("cell-a", dest)
+    assert (second["version"], second["replaced"], second["previous_version"]) == ("1.1.0", True, "1.0.0")
+    assert dest.read_bytes() == recipe_archive_bytes(fleet, "cell-a", "1.1.0")
+    assert (tmp_path / "cell-a.zip.prev").read_bytes() == recipe_archive_bytes(fleet, "cell-a", "1.0.0")
+    changed = next_line(watcher)  # the robot's --watch saw it within its next polls
+    assert (changed["version"], changed["replaced"], changed["previous_version"]) == ("1.1.0", True, "1.0.0")
+
+
+def test_without_the_invalidation_the_edge_serves_the_old_pointer_until_its_ttl(fleet: Fleet) -> None:
+    fleet.publish("cell-b", "1.0.0")
+    pointer_url = fleet.credential("cell-b")["pointer_url"]
+    cached = poll(pointer_url)  # the edge now holds 1.0.0
+    assert cached.version == "1.0.0"
+    dynamodb = fleet.stack.client("dynamodb")
+    dynamodb.put_item(TableName=RESOURCES.distribution_table, Item={**SUPPRESS_FAULT_KEY, "remaining": {"N": "1"}})
+    try:
+        fleet.publish("cell-b", "1.1.0")
+    finally:
+        budget = dynamodb.get_item(TableName=RESOURCES.distribution_table, Key=SUPPRESS_FAULT_KEY, ConsistentRead=True)
+        dynamodb.delete_item(TableName=RESOURCES.distribution_table, Key=SUPPRESS_FAULT_KEY)
+    assert budget["Item"]["remaining"]["N"] == "0", "the 1.1.0 invalidation did not consume the suppression"
+
+    polls = [poll(pointer_url)]
+    deadline = time.time() + EDGE_MAX_TTL_S + 10
+    while polls[-1].x_cache == HIT and time.time() < deadline:
+        time.sleep(0.5)
+        polls.append(poll(pointer_url))
+    stale, fresh = polls[:-1], polls[-1]
+    assert stale, "the first poll after 1.1.0 was already a miss: the invalidation was not suppressed"
+    assert {(p.x_cache, p.version) for p in stale} == {(HIT, "1.0.0")}
+    assert (fresh.x_cache, fresh.version) == (MISS, "1.1.0")
+    assert fresh.at - cached.at >= EDGE_MAX_TTL_S - 1  # only the TTL ended the old copy
+
+
+def test_a_withdrawal_puts_the_previous_version_back_on_the_robot(fleet: Fleet, tmp_path: Path) -> None:
+    fleet.publish("cell-c", "1.0.0")
+    v2_id, _ = fleet.publish("cell-c", "1.1.0")
+    dest = tmp_path / "cell-c.zip"
+    assert fleet.pull("cell-c", dest)["version"] == "1.1.0"
+    pointer_url = fleet.credential("cell-c")["pointer_url"]
+    cached = poll(pointer_url)
+    assert poll(pointer_url, cached.etag).x_cache == HIT
+
+    withdrawn = fleet.admin.request("POST", f"/recipes/{v2_id}/withdraw", {"reason": "unsafe torque on M5"})
+    assert withdrawn.status == 202, withdrawn.body
+
+    polls = [poll(pointer_url, cached.etag)]
+    deadline = time.time() + 30
+    while polls[-1].version != "1.0.0" and time.time() < deadline:
+        time.sleep(0.2)
+        polls.append(poll(pointer_url, cached.etag))
+    assert (polls[-1].status, polls[-1].x_cache, polls[-1].version) == (200, MISS, "1.0.0")
+    assert polls[-1].at - polls[0].at < EDGE_MAX_TTL_S  # the invalidation, not the TTL
+
+    back = fleet.pull("cell-c", dest)
+    assert (back["version"], back["replaced"]) == ("1.0.0", True)
+    assert dest.read_bytes() == recipe_archive_bytes(fleet, "cell-c", "1.0.0")
+    assert fleet.uploader.request("GET", f"/recipes/{v2_id}/download").status == 410
+
+
+def recipe_archive_bytes(fleet: Fleet, name: str, version: str) -> bytes:
+    """The archive the pipeline made of ``name`` ``version`` (what the robot must hold)."""
+    versions = fleet.robot.request("GET", f"/names/{name}").body["versions"]
+    (entry,) = [v for v in versions if v["version"] == version]
+    key = f"artifacts/{fleet.tenant}/{name}/{version}/{entry['recipe_id']}.zip"
+    body = fleet.stack.client("s3").get_object(Bucket=RESOURCES.artifacts_bucket, Key=key)["Body"]
+    return bytes(body.read())
+
+
+def test_the_edge_refuses_a_credential_edited_to_another_tenant(fleet: Fleet, stack: Stack) -> None:
+    fleet.publish("cell-d", "1.0.0")
+    other_tenant = f"fleet-{uuid.uuid4().hex[:8]}"
+    publish(UploadApi(stack.ports.api_url, role_token(stack, other_tenant, "uploader")), "cell-d", "1.0.0")
+
+    credential = fleet.credential("cell-d")
+    own = poll(credential["pointer_url"])
+    assert own.status == 200
+    edited = credential["pointer_url"].replace(f"/artifacts/{fleet.tenant}/", f"/artifacts/{other_tenant}/")
+    assert edited != credential["pointer_url"]
+    assert poll(edited).status == 403
+    other_robot = UploadApi(stack.ports.api_url, role_token(stack, other_tenant, "robot"))
+    assert other_robot.request("GET", "/names/cell-d/latest").status == 200  # its own cell-d
+    unsigned = credential["pointer_url"].split("?", 1)[0]
+    assert poll(unsigned).status == 403  # cached, yet never served unsigned
+
+    cookies = "; ".join(f"{name}={value}" for name, value in credential["cookies"].items())
+    by_cookie = poll(unsigned, headers={"Cookie": cookies})
+    assert (by_cookie.status, by_cookie.x_cache, by_cookie.version) == (200, HIT, "1.0.0")
+    edited_by_cookie = unsigned.replace(f"/artifacts/{fleet.tenant}/", f"/artifacts/{other_tenant}/")
+    assert poll(edited_by_cookie, headers={"Cookie": cookies}).status == 403
