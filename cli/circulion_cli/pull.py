@@ -47,6 +47,9 @@ class Check:
     pointer: Pointer | None
     replaced: bool
     previous: Pointer | None = None
+    """The pointer the replaced file came from, when this process saw it."""
+    previous_sha256: str | None = None
+    """The SHA-256 of the file that was replaced (now ``FILE.prev``)."""
 
     def as_json(self, name: str, dest: Path) -> dict[str, object]:
         live = self.pointer
@@ -58,6 +61,7 @@ class Check:
             "path": str(dest),
             "replaced": self.replaced,
             "previous_version": self.previous.version if self.previous else None,
+            "previous_sha256": self.previous_sha256,
             "edge_status": self.status,
             "edge_cache": self.x_cache,
         }
@@ -109,18 +113,21 @@ class Puller:
         except ValueError as exc:
             raise UnexpectedResponse(f"{self.name}'s pointer is not a pointer document: {exc}") from exc
         previous = self.current
-        replaced = False
-        if not self._holds(pointer):
+        held = self._held_sha256()
+        replaced = held != pointer.sha256
+        if replaced:
             self._download(pointer)
-            replaced = True
         self.current = pointer
         self._pointer_etag = response.header("ETag")
-        return Check(200, x_cache, pointer, replaced=replaced, previous=previous if replaced else None)
+        if not replaced:
+            return Check(200, x_cache, pointer, replaced=False)
+        return Check(200, x_cache, pointer, replaced=True, previous=previous, previous_sha256=held)
 
-    def _holds(self, pointer: Pointer) -> bool:
-        if self.current is not None and self.current.sha256 == pointer.sha256:
-            return True
-        return self.dest.is_file() and sha256_file(self.dest) == pointer.sha256
+    def _held_sha256(self) -> str | None:
+        """The SHA-256 of what ``dest`` holds (``None``: no file yet)."""
+        if self.current is not None and self.dest.is_file():
+            return self.current.sha256  # installed by this process, verified then
+        return sha256_file(self.dest) if self.dest.is_file() else None
 
     def _poll_pointer(self) -> HttpResponse:
         credential = self._fresh_credential()

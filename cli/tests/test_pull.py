@@ -159,6 +159,7 @@ def test_a_new_version_replaces_the_file_and_keeps_the_previous(
     edge.publish("1.1.0", b"version one point one")
     check = puller.check()
     assert check.replaced and check.previous is not None and check.previous.version == "1.0.0"
+    assert check.previous_sha256 == hashlib.sha256(b"version one").hexdigest()
     assert dest.read_bytes() == b"version one point one"
     assert (tmp_path / "f.zip.prev").read_bytes() == b"version one"
     line = render_check(check, NAME, dest)

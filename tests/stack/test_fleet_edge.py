@@ -128,9 +128,10 @@ def role_token(stack: Stack, tenant: str, role: str) -> str:
 
 @pytest.fixture
 def watcher(fleet: Fleet, tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
-    """``circulion pull cell-a --watch --json`` as the robot runs it, stopped with Ctrl-C."""
+    """``circulion pull cell-w --watch --json`` as the robot runs it, stopped with Ctrl-C."""
+    fleet.publish("cell-w", "1.0.0")
     process = subprocess.Popen(
-        [*CLI, "pull", "cell-a", "-o", str(tmp_path / "watched.zip"), "--watch", "--json", "--interval", "0.5"],
+        [*CLI, "pull", "cell-w", "-o", str(tmp_path / "watched.zip"), "--watch", "--json", "--interval", "0.5"],
         env=fleet.env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -149,9 +150,7 @@ def next_line(process: subprocess.Popen[str]) -> dict[str, Any]:
     return result
 
 
-def test_robot_pulls_the_live_version_and_the_invalidation_shows_the_next_one(
-    fleet: Fleet, tmp_path: Path, watcher: subprocess.Popen[str]
-) -> None:
+def test_robot_pulls_the_live_version_and_the_invalidation_shows_the_next_one(fleet: Fleet, tmp_path: Path) -> None:
     fleet.publish("cell-a", "1.0.0")
     dest = tmp_path / "cell-a.zip"
     first = fleet.pull("cell-a", dest)
@@ -161,7 +160,6 @@ def test_robot_pulls_the_live_version_and_the_invalidation_shows_the_next_one(
         == first["sha256"]
         == fleet.robot.request("GET", "/names/cell-a").body["live"]["sha256"]
     )
-    assert next_line(watcher)["version"] == "1.0.0"
 
     pointer_url = fleet.credential("cell-a")["pointer_url"]
     primed = poll(pointer_url)
@@ -175,11 +173,27 @@ def test_robot_pulls_the_live_version_and_the_invalidation_shows_the_next_one(
     assert (before.age or 0) + (after.at - before.at) < EDGE_MAX_TTL_S, "the pipeline outlasted the edge TTL"
 
     second = fleet.pull("cell-a", dest)
-    assert (second["version"], second["replaced"], second["previous_version"]) == ("1.1.0", True, "1.0.0")
+    assert (second["version"], second["replaced"], second["previous_sha256"]) == ("1.1.0", True, first["sha256"])
     assert dest.read_bytes() == recipe_archive_bytes(fleet, "cell-a", "1.1.0")
     assert (tmp_path / "cell-a.zip.prev").read_bytes() == recipe_archive_bytes(fleet, "cell-a", "1.0.0")
-    changed = next_line(watcher)  # the robot's --watch saw it within its next polls
+
+
+def test_pull_watch_replaces_the_file_on_its_first_poll_after_the_new_version(
+    fleet: Fleet, tmp_path: Path, watcher: subprocess.Popen[str]
+) -> None:
+    initial = next_line(watcher)
+    assert (initial["version"], initial["replaced"]) == ("1.0.0", True)
+    time.sleep(1.5)  # a few 304 hits at the edge
+    fleet.publish("cell-w", "1.1.0")
+    distributed_at = time.time()
+    changed = next_line(watcher)
+    seen_after = time.time() - distributed_at
     assert (changed["version"], changed["replaced"], changed["previous_version"]) == ("1.1.0", True, "1.0.0")
+    assert changed["edge_cache"] == MISS  # the watcher is the only client: its own first poll after it
+    assert seen_after < 5, f"--watch (every 0.5 s) took {seen_after:.1f} s to see 1.1.0"
+    assert (tmp_path / "watched.zip").read_bytes() == recipe_archive_bytes(fleet, "cell-w", "1.1.0")
+    watcher.send_signal(2)
+    assert watcher.wait(timeout=10) == 0  # Ctrl-C ends --watch cleanly
 
 
 def test_without_the_invalidation_the_edge_serves_the_old_pointer_until_its_ttl(fleet: Fleet) -> None:
