@@ -18,9 +18,11 @@
 * any method but ``GET`` and ``HEAD`` gets ``403`` with CloudFront's XML, as a
   distribution whose allowed methods are those two answers.
 
-Trusted public keys are read from the emulator's CloudFront (distribution → key groups →
-public keys) when the edge starts, and re-read when a URL names a key pair the edge does
-not know yet (rate-limited), so a key added later is picked up.
+* verified GETs and HEADs are cached as CloudFront caches them (TTL from the cache policy
+  and ``Cache-Control``, ``X-Cache``/``Age``, 304s, invalidations made on the emulator's
+  distribution applied before each answer): :mod:`circulion_local.edge_cached_origin`.
+
+Trusted public keys come from the emulator's CloudFront (:mod:`circulion_local.edge_keys`).
 """
 
 from __future__ import annotations
@@ -28,9 +30,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -40,16 +40,16 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from circulion.cdn_signing import CdnUrlVerifier, SignedUrlError, UnknownKeyPair
+from circulion.cdn_signing import SignedUrlError
 from circulion.settings import RESOURCES
 from circulion_local.edge_cached_origin import CachingOrigin, EdgeAnswer
 from circulion_local.edge_cookies import url_to_verify
 from circulion_local.edge_distribution import EdgeSettings, caching_origin
+from circulion_local.edge_keys import TrustedKeys
 from circulion_local.edge_target import resolve_target
 from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts, Stoppable
 
 STREAM_CHUNK = 64 * 1024
-KEY_REFRESH_INTERVAL_S = 2.0
 # 19 digits reach past any object; a longer number is "unparseable" and the header ignored
 # (RFC 9110 allows it), rather than handed to int(), whose digit limit dropped the connection.
 _RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
@@ -96,58 +96,6 @@ def error_document(code: str, message: str) -> bytes:
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
     ).encode()
-
-
-class TrustedKeys:
-    """Public keys the distribution trusts, by key pair id, read from the emulator."""
-
-    def __init__(self, cloudfront: Any) -> None:
-        self._cloudfront = cloudfront
-        self._lock = threading.Lock()
-        self._verifier = CdnUrlVerifier({})
-        self._loaded_at = float("-inf")
-        self.refresh()
-
-    def refresh(self) -> None:
-        with self._lock:
-            if time.monotonic() - self._loaded_at < KEY_REFRESH_INTERVAL_S:
-                return
-            self._loaded_at = time.monotonic()
-            try:
-                self._verifier = CdnUrlVerifier(self._load())
-            except ClientError:
-                _log.warning("could not read the distribution's public keys", exc_info=True)
-
-    def verify(self, url: str, client_ip: str) -> None:
-        now = datetime.now(UTC)
-        try:
-            self._verifier.verify(url, now, client_ip)
-        except UnknownKeyPair:
-            self.refresh()
-            self._verifier.verify(url, now, client_ip)
-
-    def _load(self) -> dict[str, str]:
-        cf = self._cloudfront
-        group_ids: set[str] = set()
-        for summary in cf.list_distributions().get("DistributionList", {}).get("Items") or []:
-            config = cf.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
-            trusted = config.get("DefaultCacheBehavior", {}).get("TrustedKeyGroups", {})
-            group_ids.update(trusted.get("Items") or [])
-        if not group_ids:  # the emulator may drop TrustedKeyGroups: trust every key group
-            items = cf.list_key_groups().get("KeyGroupList", {}).get("Items") or []
-            group_ids = {item["KeyGroup"]["Id"] for item in items}
-        key_ids: set[str] = set()
-        for group_id in group_ids:
-            key_ids.update(cf.get_key_group(Id=group_id)["KeyGroup"]["KeyGroupConfig"].get("Items") or [])
-        if not key_ids:
-            items = cf.list_public_keys().get("PublicKeyList", {}).get("Items") or []
-            key_ids = {item["Id"] for item in items}
-        keys = {}
-        for key_id in key_ids:
-            config = cf.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]
-            keys[key_id] = str(config["EncodedKey"])
-        _log.info("edge trusts %d public key(s): %s", len(keys), ", ".join(sorted(keys)))
-        return keys
 
 
 @dataclass(frozen=True)
