@@ -57,6 +57,9 @@ class InvalidationFeed:
     """Applies the distribution's new invalidations to the edge cache.
 
     Invalidations that exist when the edge starts are taken as done (the cache is empty).
+    The emulator lists invalidations oldest first and only ever appends, so a full page
+    never changes: each sync starts at the last page not yet full, one call however many
+    invalidations a long session made (CloudFront itself lists newest first).
     """
 
     def __init__(self, cloudfront: Any, distribution_id: str, cache: EdgeCache) -> None:
@@ -64,29 +67,38 @@ class InvalidationFeed:
         self._distribution_id = distribution_id
         self._cache = cache
         self._lock = threading.Lock()
-        self._seen: set[str] = set(self._ids())
+        self._marker = ""
+        ids, self._marker = self._ids()
+        self._seen: set[str] = set(ids)
 
     def sync(self) -> None:
         """Apply every invalidation not applied yet (one ListInvalidations, more if new)."""
         with self._lock:
             try:
-                new = [i for i in self._ids() if i not in self._seen]
-                for invalidation_id in new:
+                ids, marker = self._ids()
+                for invalidation_id in (i for i in ids if i not in self._seen):
                     paths = self._paths(invalidation_id)
                     dropped = self._cache.invalidate(paths)
                     self._seen.add(invalidation_id)
                     _log.info("edge invalidation %s %s dropped %s", invalidation_id, paths, dropped or "nothing")
+                self._marker = marker  # only once every id before it was applied
             except ClientError:
                 # Serving a possibly stale object is what CloudFront does when it cannot
                 # invalidate in time; the next request tries again.
                 _log.warning("could not read the distribution's invalidations", exc_info=True)
 
-    def _ids(self) -> list[str]:
-        paginator = self._cloudfront.get_paginator("list_invalidations")
+    def _ids(self) -> tuple[list[str], str]:
+        """The ids from the last page not yet full onwards, and the marker of the last page."""
         ids: list[str] = []
-        for page in paginator.paginate(DistributionId=self._distribution_id):
-            ids.extend(str(item["Id"]) for item in page.get("InvalidationList", {}).get("Items") or [])
-        return ids
+        marker = self._marker
+        while True:
+            paging = {"Marker": marker} if marker else {}
+            page = self._cloudfront.list_invalidations(DistributionId=self._distribution_id, **paging)
+            listing = page.get("InvalidationList", {})
+            ids.extend(str(item["Id"]) for item in listing.get("Items") or [])
+            if not listing.get("IsTruncated") or not listing.get("NextMarker"):
+                return ids, marker
+            marker = str(listing["NextMarker"])
 
     def _paths(self, invalidation_id: str) -> list[str]:
         answer = self._cloudfront.get_invalidation(DistributionId=self._distribution_id, Id=invalidation_id)

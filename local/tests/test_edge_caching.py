@@ -154,6 +154,19 @@ def test_after_an_invalidation_the_new_copy_is_cached_again(running: Running) ->
     assert (status, headers["X-Cache"], body) == (200, HIT, b"new")
 
 
+def test_invalidations_beyond_the_first_listing_pages_are_applied(running: Running) -> None:
+    key = "artifacts/t/many/latest.json"
+    running.put(key, b"old")
+    for n in range(230):  # more than two of the emulator's 100-item ListInvalidations pages
+        running.invalidate(f"/artifacts/t/unrelated-{n}.json")
+    fetch(running.url(key))
+    assert fetch(running.url(key))[1]["X-Cache"] == HIT
+    running.put(key, b"new")
+    running.invalidate(f"/{key}")
+    status, headers, body = fetch(running.url(key))
+    assert (status, headers["X-Cache"], body) == (200, MISS, b"new")
+
+
 def test_the_ttl_ends_a_cached_copy(running: Running) -> None:
     key = "artifacts/t/ttl/latest.json"
     running.put(key, b"old")
