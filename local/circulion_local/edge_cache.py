@@ -12,18 +12,22 @@
   says), else ``If-Modified-Since``, answer ``304``.
 
 A fetch that started before an invalidation was applied is served but not stored: it may
-carry the bytes the invalidation was meant to drop (see :meth:`EdgeCache.store`).
+carry the bytes the invalidation was meant to drop (see :meth:`EdgeCache.store`). Like an
+edge location, the cache holds a bounded number of bytes and evicts the least recently used
+objects first.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Final
 from urllib.parse import unquote
 
+DEFAULT_CAPACITY_BYTES: Final = 256 * 1024 * 1024
 HIT: Final = "Hit from cloudfront"
 MISS: Final = "Miss from cloudfront"
 _DIRECTIVE = re.compile(r"^\s*([A-Za-z-]+)\s*(?:=\s*\"?(\d+)\"?)?\s*$")
@@ -124,10 +128,12 @@ def _weak_stripped(tag: str) -> str:
 
 @dataclass
 class EdgeCache:
-    """Cached objects by path, with the invalidation epoch that guards stores."""
+    """Cached objects by path (least recently used first), with the invalidation epoch."""
 
-    _entries: dict[str, CachedObject] = field(default_factory=dict)
+    capacity_bytes: int = DEFAULT_CAPACITY_BYTES
+    _entries: OrderedDict[str, CachedObject] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _bytes: int = 0
     epoch: int = 0
     """Bumped by every applied invalidation; a fetch records it before going to the origin."""
 
@@ -138,8 +144,9 @@ class EdgeCache:
             if cached is None:
                 return None
             if cached.fresh(now):
+                self._entries.move_to_end(path)
                 return cached
-            del self._entries[path]
+            self._drop(path)
             return None
 
     def store(self, path: str, cached: CachedObject, fetched_in_epoch: int) -> bool:
@@ -148,12 +155,17 @@ class EdgeCache:
         That fetch may have read the origin before the change the invalidation announces;
         storing it would serve the old bytes until the TTL.
         """
-        if cached.ttl <= 0:
+        if cached.ttl <= 0 or len(cached.body) > self.capacity_bytes:
             return False
         with self._lock:
             if self.epoch != fetched_in_epoch:
                 return False
+            if path in self._entries:
+                self._drop(path)
             self._entries[path] = cached
+            self._bytes += len(cached.body)
+            while self._bytes > self.capacity_bytes:
+                self._drop(next(iter(self._entries)))
             return True
 
     def invalidate(self, paths: list[str]) -> list[str]:
@@ -162,8 +174,11 @@ class EdgeCache:
             self.epoch += 1
             dropped = [p for p in self._entries if any(invalidation_matches(i, p) for i in paths)]
             for path in dropped:
-                del self._entries[path]
+                self._drop(path)
             return dropped
+
+    def _drop(self, path: str) -> None:
+        self._bytes -= len(self._entries.pop(path).body)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -98,6 +98,18 @@ def test_a_fetch_that_raced_an_invalidation_is_not_stored() -> None:
     assert cache.store("/p", cached(), cache.epoch)
 
 
+def test_the_least_recently_used_objects_go_first_when_full() -> None:
+    cache = EdgeCache(capacity_bytes=6)  # three 2-byte bodies
+    for path in ("/a", "/b", "/c"):
+        assert cache.store(path, cached(), cache.epoch)
+    assert cache.lookup("/a", 100.0) is not None  # /a is now the most recently used
+    cache.store("/d", cached(), cache.epoch)
+    assert [p for p in ("/a", "/b", "/c", "/d") if cache.lookup(p, 100.0)] == ["/a", "/c", "/d"]
+    assert not cache.store("/big", CachedObject(b"x" * 7, {}, 100.0, 60), cache.epoch)
+    cache.store("/a", cached(), cache.epoch)  # replacing an entry does not count it twice
+    assert len(cache) == 3
+
+
 def test_a_zero_ttl_is_never_stored() -> None:
     cache = EdgeCache()
     assert not cache.store("/p", cached(ttl=0), cache.epoch)
