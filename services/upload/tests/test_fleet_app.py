@@ -216,3 +216,14 @@ def test_restore_brings_the_version_back(client: Any, world: World) -> None:
     assert [c.payload.sequence for c in restores] == [2]
     assert call(client, world, "POST", f"/recipes/{rid}/restore", role="admin").status_code == 202
     assert call(client, world, "GET", f"/recipes/{rid}/download").status_code == 200
+
+
+def test_openapi_documents_the_fleet_routes(client: Any) -> None:
+    doc = json.loads(client.http.get("/openapi.json").body)
+    paths = doc["paths"]
+    assert {"/names", "/names/{name}", "/names/{name}/latest", "/recipes/{recipe_id}/withdraw",
+            "/recipes/{recipe_id}/restore"} <= set(paths)
+    assert {"200", "304", "403", "404"} <= set(paths["/names/{name}/latest"]["get"]["responses"])
+    assert "202" in paths["/recipes/{recipe_id}/withdraw"]["post"]["responses"]
+    assert "410" in paths["/recipes/{recipe_id}/download"]["get"]["responses"]
+    assert {"Latest", "NameView", "NameList", "WithdrawRecipe"} <= set(doc["components"]["schemas"])
