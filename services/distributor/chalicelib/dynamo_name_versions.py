@@ -65,7 +65,9 @@ class DynamoNameVersions:
             "update_item",
             TableName=self._table,
             Key=self._key(entry),
-            UpdateExpression=f"SET {clauses}, withdrawn = if_not_exists(withdrawn, :false), #seq = if_not_exists(#seq, :zero)",
+            UpdateExpression=(
+                f"SET {clauses}, withdrawn = if_not_exists(withdrawn, :false), #seq = if_not_exists(#seq, :zero)"
+            ),
             ExpressionAttributeNames=_NAMES,
             ExpressionAttributeValues=values,
             ReturnValues="ALL_NEW",
@@ -141,8 +143,14 @@ class DynamoNameVersions:
             tail = " REMOVE #version, order_key, recipe_id, #key, sha256, size_bytes, published_at"
         else:
             tail = ""
-            fields = {"#version": pointer.version, "order_key": pointer.order_key, "recipe_id": pointer.recipe_id,
-                      "#key": pointer.key, "sha256": pointer.sha256, "published_at": pointer.published_at}
+            fields = {
+                "#version": pointer.version,
+                "order_key": pointer.order_key,
+                "recipe_id": pointer.recipe_id,
+                "#key": pointer.key,
+                "sha256": pointer.sha256,
+                "published_at": pointer.published_at,
+            }
             for i, (attr, value) in enumerate(fields.items()):
                 sets.append(f"{attr} = :f{i}")
                 values[f":f{i}"] = {"S": value}

@@ -17,10 +17,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from chalicelib import generations, pointer_object
 from chalicelib.bootstrap import Deps
 from chalicelib.cdn import CdnThrottled
 from chalicelib.invalidation import InvalidationRequest, PathClaim, month_of, plan_invalidations
-from chalicelib import generations, pointer_object
 from chalicelib.publication import PointerMove, pointer_key
 from circulion import log, metrics
 from circulion.cdn_signing import cdn_path
@@ -137,7 +137,9 @@ def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequ
     if move is PointerMove.STALE:
         batch.settle(message.recipe_id, None)
         return []
-    pointer_object.sync(deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name)
+    pointer_object.sync(
+        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name
+    )
     known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
     if known is not None:
         batch.settle(message.recipe_id, known)

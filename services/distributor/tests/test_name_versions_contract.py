@@ -38,8 +38,15 @@ def pair(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
 
 def entry(version: str, recipe_id: str) -> VersionEntry:
     return VersionEntry(
-        "acme", "arm", recipe_id, version, order_key(version), f"artifacts/acme/arm/{version}/{recipe_id}.zip",
-        "0" * 64, 5, "2026-12-01T00:00:00+00:00",
+        "acme",
+        "arm",
+        recipe_id,
+        version,
+        order_key(version),
+        f"artifacts/acme/arm/{version}/{recipe_id}.zip",
+        "0" * 64,
+        5,
+        "2026-12-01T00:00:00+00:00",
     )
 
 

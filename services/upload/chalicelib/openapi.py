@@ -149,7 +149,10 @@ def document() -> str:
         },
     }
     paths.update(openapi_fleet.paths(_op, _query, RecipeView))
-    paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {"description": _ERRORS["410"], **_json(ErrorBody)}
+    paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
+        "description": _ERRORS["410"],
+        **_json(ErrorBody),
+    }
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "CIRCU-LI-ION upload API", "version": "1.0.0"},

@@ -48,21 +48,42 @@ def paths(op: Op, query: Query, recipe_view: type[BaseModel]) -> dict[str, Any]:
                 "listNames",
                 "the tenant's recipe names with their live version (robot)",
                 NameList,
-                params=[query("limit", {"type": "integer", "minimum": 1, "maximum": 100}), query("cursor", {"type": "string"})],
+                params=[
+                    query("limit", {"type": "integer", "minimum": 1, "maximum": 100}),
+                    query("cursor", {"type": "string"}),
+                ],
                 errors=("400", "401", "403"),
             )
         },
         "/names/{name}": {
-            "get": op("getName", "a name's live version and every version, newest first (robot)", NameView,
-                      params=[_name()], errors=reads)
+            "get": op(
+                "getName",
+                "a name's live version and every version, newest first (robot)",
+                NameView,
+                params=[_name()],
+                errors=reads,
+            )
         },
         "/names/{name}/latest": {"get": latest},
         "/recipes/{recipe_id}/withdraw": {
-            "post": op("withdrawRecipe", "take a distributed version out of distribution (admin)", recipe_view,
-                       status="202", body=WithdrawRecipe, params=[_recipe_id()], errors=admin)
+            "post": op(
+                "withdrawRecipe",
+                "take a distributed version out of distribution (admin)",
+                recipe_view,
+                status="202",
+                body=WithdrawRecipe,
+                params=[_recipe_id()],
+                errors=admin,
+            )
         },
         "/recipes/{recipe_id}/restore": {
-            "post": op("restoreRecipe", "put a withdrawn version back (admin)", recipe_view, status="202",
-                       params=[_recipe_id()], errors=admin)
+            "post": op(
+                "restoreRecipe",
+                "put a withdrawn version back (admin)",
+                recipe_view,
+                status="202",
+                params=[_recipe_id()],
+                errors=admin,
+            )
         },
     }
