@@ -20,8 +20,8 @@ import json
 import logging
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +76,7 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self._jwk]}
 
-    def mint(
-        self, tenant: str, ttl_s: int = 3600, subject: str | None = None, groups: Sequence[str] = ()
-    ) -> str:
+    def mint(self, tenant: str, ttl_s: int = 3600, subject: str | None = None, groups: Sequence[str] = ()) -> str:
         """A token for ``tenant``; ``groups`` become ``cognito:groups`` (roles), none: an uploader."""
         now = int(time.time())
         claims: dict[str, Any] = {

@@ -9,8 +9,8 @@ from chalice.app import Request
 
 from chalicelib import api, bootstrap, fleet, handlers, http_edge, notifications, openapi, roles, withdrawal
 from chalicelib.auth import Principal
-from chalicelib.http_edge import error_response, json_response, parse_body, view
 from chalicelib.fleet_models import WithdrawRecipe
+from chalicelib.http_edge import error_response, json_response, parse_body, view
 from chalicelib.live import etag_of
 from chalicelib.models import CompleteUpload, CreateRecipe, Health
 from circulion.batch import Consumer, for_each_record

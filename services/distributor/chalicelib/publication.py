@@ -2,8 +2,9 @@
 
 Archives live under immutable, versioned keys and are never invalidated; the one mutable
 object per ``(tenant, name)`` is ``artifacts/{tenant}/{name}/latest.json``. It moves only
-forward in (generation, version) order: a withdrawal or restore starts a new generation. Its authority is a row in the distribution table (updated
-conditionally on the version's order key); the S3 object is a copy written from that row.
+forward in (generation, version) order: a withdrawal or restore starts a new generation.
+Its authority is a row in the distribution table (updated conditionally on the generation
+and the version's order key); the S3 object is a copy written from that row.
 """
 
 from __future__ import annotations

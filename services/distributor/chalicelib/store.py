@@ -74,8 +74,17 @@ class DistributionStore(Protocol):
         ...
 
 
-def _pointer_pk(tenant_id: str, name: str) -> str:
+def pointer_pk(tenant_id: str, name: str) -> str:
     return f"pointer#{tenant_id}#{name}"
+
+
+def pointer_from_item(tenant_id: str, name: str, item: dict[str, Any] | None) -> Pointer | None:
+    """The pointer a pointer row holds; ``None`` if absent or emptied by a withdrawal."""
+    if item is None or "order_key" not in item:
+        return None
+    fields = {f: item[f]["S"] for f in _POINTER_FIELDS}
+    generation = int(item["generation"]["N"]) if "generation" in item else 0
+    return Pointer(tenant_id=tenant_id, name=name, size=int(item["size_bytes"]["N"]), generation=generation, **fields)
 
 
 class DynamoDistributionStore:
@@ -108,7 +117,7 @@ class DynamoDistributionStore:
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=self._key(_pointer_pk(candidate.tenant_id, candidate.name), "latest"),
+                Key=self._key(pointer_pk(candidate.tenant_id, candidate.name), "latest"),
                 UpdateExpression=(
                     "SET #version = :version, order_key = :order_key, recipe_id = :recipe_id, #key = :key, "
                     "sha256 = :sha256, size_bytes = :size, published_at = :published_at, "
@@ -136,18 +145,11 @@ class DynamoDistributionStore:
 
     def pointer_generation(self, tenant_id: str, name: str) -> int:
         """The generation of the name's pointer row (0 when it has none)."""
-        item = self._get(_pointer_pk(tenant_id, name), "latest")
+        item = self._get(pointer_pk(tenant_id, name), "latest")
         return int(item["generation"]["N"]) if item and "generation" in item else 0
 
     def current_pointer(self, tenant_id: str, name: str) -> Pointer | None:
-        item = self._get(_pointer_pk(tenant_id, name), "latest")
-        if item is None or "order_key" not in item:  # absent, or emptied by a withdrawal
-            return None
-        fields = {f: item[f]["S"] for f in _POINTER_FIELDS}
-        generation = int(item["generation"]["N"]) if "generation" in item else 0
-        return Pointer(
-            tenant_id=tenant_id, name=name, size=int(item["size_bytes"]["N"]), generation=generation, **fields
-        )
+        return pointer_from_item(tenant_id, name, self._get(pointer_pk(tenant_id, name), "latest"))
 
     def recipe_invalidation(self, recipe_id: str) -> str | None:
         item = self._get(f"recipe#{recipe_id}", "distribution")

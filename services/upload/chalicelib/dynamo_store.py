@@ -245,7 +245,9 @@ class DynamoRecipeStore(RecipeStore):
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         fields = withdrawal_fields(recipe)
         removed = [k for k in ("withdrawn", "restored") if k not in fields]
-        expression = f"SET #s = :status, updated_at = :now, {', '.join(f'{k} = :{k}' for k in fields)} ADD revision :one"
+        expression = (
+            f"SET #s = :status, updated_at = :now, {', '.join(f'{k} = :{k}' for k in fields)} ADD revision :one"
+        )
         if removed:
             expression += f" REMOVE {', '.join(removed)}"
         values = {":status": recipe.status.value, ":now": now.isoformat(), ":one": 1, ":rev": recipe.revision}

@@ -100,7 +100,9 @@ def live_of(principal: Principal, name: str, deps: FleetDeps) -> LiveVersion:
     return live
 
 
-def latest(principal: Principal, name: str, if_none_match: str | None, deps: FleetDeps) -> tuple[LiveVersion, Latest | None]:
+def latest(
+    principal: Principal, name: str, if_none_match: str | None, deps: FleetDeps
+) -> tuple[LiveVersion, Latest | None]:
     """The live version, and its body unless ``If-None-Match`` already names it (a 304)."""
     live = live_of(principal, name, deps)
     if matches_etag(if_none_match, live.sha256):

@@ -22,7 +22,13 @@ _log = logging.getLogger("circulion.upload.names")
 
 LISTING = frozenset({"recipe.validated"})
 REFRESHING = frozenset(
-    {"recipe.distributed", "recipe.withdrawn", "recipe.restored", "recipe.withdrawal_requested", "recipe.restore_requested"}
+    {
+        "recipe.distributed",
+        "recipe.withdrawn",
+        "recipe.restored",
+        "recipe.withdrawal_requested",
+        "recipe.restore_requested",
+    }
 )
 _REFRESH_ATTEMPTS = 3
 

@@ -83,7 +83,9 @@ def withdraw(principal: Principal, recipe_id: str, body: WithdrawRecipe, deps: F
             deps.publisher.publish([_withdrawal_command(recipe)])
             return views.recipe_view(recipe)
         if recipe.status is not Status.DISTRIBUTED or recipe.artifact is None:
-            raise Conflict(f"the recipe is {recipe.status.value}; only a DISTRIBUTED one can be withdrawn", code="not_distributed")
+            raise Conflict(
+                f"the recipe is {recipe.status.value}; only a DISTRIBUTED one can be withdrawn", code="not_distributed"
+            )
         now = deps.api.clock()
         updated = replace(
             recipe,
@@ -126,4 +128,3 @@ def restore(principal: Principal, recipe_id: str, deps: FleetDeps) -> RecipeView
         deps.publisher.publish([_restore_command(updated, principal.subject)])
         return view
     raise Unavailable("the recipe kept changing; try again")
-

@@ -17,8 +17,8 @@ from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
 from chalicelib.settings import MIB, UploadSettings
 from circulion.adapters.event_bus import Publisher
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
-from tests.name_fakes import InMemoryNameIndex
 from tests.fakes import AUDIENCE, ISSUER, FakeSigner, FakeUploadUrls, InMemoryRecipeStore, TestIssuer
+from tests.name_fakes import InMemoryNameIndex
 
 _ISSUER = TestIssuer()
 

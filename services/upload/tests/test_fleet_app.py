@@ -36,23 +36,40 @@ def _key() -> rsa.RSAPrivateKey:
 
 @pytest.fixture
 def client(world: World) -> Any:
-    pem = _key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    pem = _key().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     signer = CdnUrlSigner("KTEST", pem.decode())
     bootstrap.use(replace(world.deps, signer=lambda: signer))
     with Client(app) as c:
         yield c
 
 
-def call(client: Any, world: World, method: str, path: str, body: Any = None, *, tenant: str = "acme",
-         role: str | None = None, headers: dict[str, str] | None = None) -> Any:
+def call(
+    client: Any,
+    world: World,
+    method: str,
+    path: str,
+    body: Any = None,
+    *,
+    tenant: str = "acme",
+    role: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> Any:
     claims = {"cognito:groups": [role]} if role else {}
     h = {"Content-Type": "application/json", "Authorization": f"Bearer {world.issuer.token(tenant, **claims)}"}
     return client.http.request(method, path, headers={**h, **(headers or {})}, body=json.dumps(body) if body else None)
 
 
 def distributed(client: Any, world: World, version: str, name: str = "cell-a", tenant: str = "acme") -> str:
-    r = call(client, world, "POST", "/recipes", {"name": name, "version": version, "size": 2, "sha256": SHA,
-                                                  "content_type": "application/json"}, tenant=tenant)
+    r = call(
+        client,
+        world,
+        "POST",
+        "/recipes",
+        {"name": name, "version": version, "size": 2, "sha256": SHA, "content_type": "application/json"},
+        tenant=tenant,
+    )
     assert r.status_code == 201, r.body
     rid = str(json.loads(r.body)["recipe_id"])
     announce(client, rid, version, name, tenant)
@@ -92,8 +109,12 @@ def test_a_robot_reads_names_but_cannot_create_complete_abort_or_withdraw(client
         assert r.status_code == 403, (path, r.body)
         error = json.loads(r.body)["error"]
         assert error["code"] == "forbidden" and error["details"]["roles"] == ["robot"]
-    assert json.loads(call(client, world, "POST", f"/recipes/{rid}/withdraw", {"reason": "r"}, role="robot").body)[
-        "error"]["details"]["required_role"] == "admin"
+    assert (
+        json.loads(call(client, world, "POST", f"/recipes/{rid}/withdraw", {"reason": "r"}, role="robot").body)[
+            "error"
+        ]["details"]["required_role"]
+        == "admin"
+    )
 
 
 def test_an_uploader_cannot_withdraw(client: Any, world: World) -> None:
@@ -187,15 +208,21 @@ def test_a_late_distributed_event_does_not_undo_a_withdrawal(client: Any, world:
 def test_withdraw_needs_a_reason(client: Any, world: World, body: dict[str, Any]) -> None:
     rid = distributed(client, world, "1.0.0")
     r = client.http.request(
-        "POST", f"/recipes/{rid}/withdraw", body=json.dumps(body),
-        headers={"Content-Type": "application/json",
-                 "Authorization": f"Bearer {world.issuer.token('acme', **{'cognito:groups': ['admin']})}"},
+        "POST",
+        f"/recipes/{rid}/withdraw",
+        body=json.dumps(body),
+        headers={
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {world.issuer.token('acme', **{'cognito:groups': ['admin']})}",
+        },
     )
     assert r.status_code == 400, r.body
 
 
 def test_only_a_distributed_recipe_can_be_withdrawn(client: Any, world: World) -> None:
-    r = call(client, world, "POST", "/recipes", {"name": "x", "size": 2, "sha256": SHA, "content_type": "application/json"})
+    r = call(
+        client, world, "POST", "/recipes", {"name": "x", "size": 2, "sha256": SHA, "content_type": "application/json"}
+    )
     rid = json.loads(r.body)["recipe_id"]
     r = call(client, world, "POST", f"/recipes/{rid}/withdraw", {"reason": "a"}, role="admin")
     assert r.status_code == 409 and error_code(r) == "not_distributed"
@@ -216,3 +243,19 @@ def test_restore_brings_the_version_back(client: Any, world: World) -> None:
     assert [c.payload.sequence for c in restores] == [2]
     assert call(client, world, "POST", f"/recipes/{rid}/restore", role="admin").status_code == 202
     assert call(client, world, "GET", f"/recipes/{rid}/download").status_code == 200
+
+
+def test_openapi_documents_the_fleet_routes(client: Any) -> None:
+    doc = json.loads(client.http.get("/openapi.json").body)
+    paths = doc["paths"]
+    assert {
+        "/names",
+        "/names/{name}",
+        "/names/{name}/latest",
+        "/recipes/{recipe_id}/withdraw",
+        "/recipes/{recipe_id}/restore",
+    } <= set(paths)
+    assert {"200", "304", "403", "404"} <= set(paths["/names/{name}/latest"]["get"]["responses"])
+    assert "202" in paths["/recipes/{recipe_id}/withdraw"]["post"]["responses"]
+    assert "410" in paths["/recipes/{recipe_id}/download"]["get"]["responses"]
+    assert {"Latest", "NameView", "NameList", "WithdrawRecipe"} <= set(doc["components"]["schemas"])

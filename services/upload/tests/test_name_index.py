@@ -77,7 +77,11 @@ def test_record_withdrawal_round_trips_and_is_conditional(stores: tuple[RecipeSt
     with pytest.raises(StoreConflict):
         store.record_withdrawal(withdrawn, utc(2026, 1, 3))  # stale revision
     restored = replace(
-        got, status=Status.DISTRIBUTED, withdrawn=None, restored=Restoration("ops", utc(2026, 1, 4)), withdrawal_sequence=2
+        got,
+        status=Status.DISTRIBUTED,
+        withdrawn=None,
+        restored=Restoration("ops", utc(2026, 1, 4)),
+        withdrawal_sequence=2,
     )
     store.record_withdrawal(restored, utc(2026, 1, 4))
     again = store.get(recipe.recipe_id)

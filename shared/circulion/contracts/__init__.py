@@ -1,16 +1,6 @@
 """Event contracts: the envelope and every message on the bus."""
 
 from circulion.contracts.envelope import Envelope, Payload
-from circulion.contracts.withdrawals import (
-    MAX_REASON_CHARS,
-    PointerChangePayload,
-    RecipeRestored,
-    RecipeRestoreRequested,
-    RecipeRestoreRequestedPayload,
-    RecipeWithdrawalRequested,
-    RecipeWithdrawalRequestedPayload,
-    RecipeWithdrawn,
-)
 from circulion.contracts.events import (
     ANY_MESSAGE,
     LIFECYCLE_EVENT_TYPES,
@@ -44,19 +34,22 @@ from circulion.contracts.events import (
     StepIdRange,
     ValidationIssue,
 )
+from circulion.contracts.withdrawals import (
+    MAX_REASON_CHARS,
+    PointerChangePayload,
+    RecipeRestored,
+    RecipeRestoreRequested,
+    RecipeRestoreRequestedPayload,
+    RecipeWithdrawalRequested,
+    RecipeWithdrawalRequestedPayload,
+    RecipeWithdrawn,
+)
 
 __all__ = [
     "ANY_MESSAGE",
-    "MAX_REASON_CHARS",
-    "PointerChangePayload",
-    "RecipeRestoreRequested",
-    "RecipeRestoreRequestedPayload",
-    "RecipeRestored",
-    "RecipeWithdrawalRequested",
-    "RecipeWithdrawalRequestedPayload",
-    "RecipeWithdrawn",
     "LIFECYCLE_EVENT_TYPES",
     "MAX_ISSUES_PER_MESSAGE",
+    "MAX_REASON_CHARS",
     "MESSAGE_TYPES",
     "AnyMessage",
     "ArtifactRef",
@@ -66,6 +59,7 @@ __all__ = [
     "Envelope",
     "ObjectRef",
     "Payload",
+    "PointerChangePayload",
     "ProcessChunk",
     "ProcessChunkPayload",
     "RecipeDescription",
@@ -80,10 +74,16 @@ __all__ = [
     "RecipeMergedPayload",
     "RecipeRejected",
     "RecipeRejectedPayload",
+    "RecipeRestoreRequested",
+    "RecipeRestoreRequestedPayload",
+    "RecipeRestored",
     "RecipeSplit",
     "RecipeSplitPayload",
     "RecipeValidated",
     "RecipeValidatedPayload",
+    "RecipeWithdrawalRequested",
+    "RecipeWithdrawalRequestedPayload",
+    "RecipeWithdrawn",
     "Stage",
     "StepIdRange",
     "ValidationIssue",

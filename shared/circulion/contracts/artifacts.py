@@ -9,7 +9,6 @@ from circulion.contracts.envelope import Payload
 
 # A merged archive in the artifacts bucket. (No docstring: it would enter every snapshot.)
 class ArtifactRef(Payload):
-
     bucket: str
     key: str
     size_bytes: int = Field(ge=0)

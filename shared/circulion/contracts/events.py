@@ -12,9 +12,14 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
-from circulion.contracts.artifacts import ArtifactRef  # defined apart so .withdrawals can share it
+from circulion.contracts.artifacts import ArtifactRef as ArtifactRef  # noqa: PLC0414 - explicit re-export: it lived here
 from circulion.contracts.envelope import Channel, Envelope, Payload
-from circulion.contracts.withdrawals import RecipeRestored, RecipeRestoreRequested, RecipeWithdrawalRequested, RecipeWithdrawn
+from circulion.contracts.withdrawals import (
+    RecipeRestored,
+    RecipeRestoreRequested,
+    RecipeWithdrawalRequested,
+    RecipeWithdrawn,
+)
 
 RecipeKind = Literal["document", "stream", "asset"]
 """How a recipe is processed: one JSON document, an NDJSON stream, or opaque bytes."""
