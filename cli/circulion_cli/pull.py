@@ -27,6 +27,7 @@ from circulion_cli.files import sha256_file
 from circulion_cli.fleet_models import EdgeCredential, LatestVersion, Pointer
 from circulion_cli.transport import HttpResponse, Sink, Transport
 
+DEFAULT_MODE = 0o644
 RENEW_MARGIN = timedelta(minutes=5)
 """Renew a credential this long before it expires (or at 4/5 of a shorter lifetime)."""
 
@@ -193,8 +194,10 @@ def install(new: Path, dest: Path) -> None:
 
     ``dest`` exists throughout (old bytes, then new): a robot reading it never sees it
     missing or half-written. The old file is hard-linked to the side first (copied where
-    the file system cannot link), then the rename replaces the name atomically.
+    the file system cannot link), then the rename replaces the name atomically. The new
+    file gets the old one's permissions (a first one: 0644), not the temporary file's 0600.
     """
+    os.chmod(new, dest.stat().st_mode & 0o7777 if dest.is_file() else DEFAULT_MODE)
     if dest.is_file():
         staged = dest.with_name(f".{dest.name}.prev.tmp")
         staged.unlink(missing_ok=True)

@@ -240,10 +240,14 @@ def test_no_live_version_keeps_the_file(edge: FakeEdge, clock: list[datetime], t
 def test_install_keeps_the_destination_present_and_the_previous_beside_it(tmp_path: Path) -> None:
     dest, new = tmp_path / "r.zip", tmp_path / ".r.zip.tmp"
     new.write_bytes(b"one")
+    new.chmod(0o600)  # as tempfile makes it
     install(new, dest)
     assert dest.read_bytes() == b"one" and not (tmp_path / "r.zip.prev").exists()
+    assert dest.stat().st_mode & 0o777 == 0o644
+    dest.chmod(0o640)  # the operator's choice survives updates
     new.write_bytes(b"two")
     install(new, dest)
+    assert dest.stat().st_mode & 0o777 == 0o640
     assert (dest.read_bytes(), (tmp_path / "r.zip.prev").read_bytes()) == (b"two", b"one")
     assert not new.exists()
 
