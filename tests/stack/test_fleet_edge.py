@@ -58,12 +58,15 @@ class Fleet:
         return edge
 
     def pull(self, name: str, dest: Path) -> dict[str, Any]:
-        done = subprocess.run(
-            [*CLI, "pull", name, "-o", str(dest), "--json"], env=self.env, capture_output=True, text=True, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        result: dict[str, Any] = json.loads(done.stdout)
+        result: dict[str, Any] = json.loads(self.cli("pull", name, "-o", str(dest), "--json"))
         return result
+
+    def cli(self, *argv: str, token: str | None = None) -> str:
+        """``circulion ARGV`` as its own process (the robot's token unless ``token``); stdout."""
+        env = self.env if token is None else {**self.env, "CIRCULION_TOKEN": token}
+        done = subprocess.run([*CLI, *argv], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
 
 
 @dataclass(frozen=True)
@@ -222,7 +225,9 @@ def test_without_the_invalidation_the_edge_serves_the_old_pointer_until_its_ttl(
     assert fresh.at - cached.at >= EDGE_MAX_TTL_S - 1  # only the TTL ended the old copy
 
 
-def test_a_withdrawal_puts_the_previous_version_back_on_the_robot(fleet: Fleet, tmp_path: Path) -> None:
+def test_a_withdrawal_puts_the_previous_version_back_on_the_robot_and_a_restore_undoes_it(
+    fleet: Fleet, tmp_path: Path
+) -> None:
     fleet.publish("cell-c", "1.0.0")
     v2_id, _ = fleet.publish("cell-c", "1.1.0")
     dest = tmp_path / "cell-c.zip"
@@ -231,8 +236,8 @@ def test_a_withdrawal_puts_the_previous_version_back_on_the_robot(fleet: Fleet, 
     cached = poll(pointer_url)
     assert poll(pointer_url, cached.etag).x_cache == HIT
 
-    withdrawn = fleet.admin.request("POST", f"/recipes/{v2_id}/withdraw", {"reason": "unsafe torque on M5"})
-    assert withdrawn.status == 202, withdrawn.body
+    said = fleet.cli("withdraw", v2_id, "--reason", "unsafe torque on M5", token=fleet.admin.token)
+    assert "WITHDRAWN" in said
 
     polls = [poll(pointer_url, cached.etag)]
     deadline = time.time() + 30
@@ -246,6 +251,27 @@ def test_a_withdrawal_puts_the_previous_version_back_on_the_robot(fleet: Fleet, 
     assert (back["version"], back["replaced"]) == ("1.0.0", True)
     assert dest.read_bytes() == recipe_archive_bytes(fleet, "cell-c", "1.0.0")
     assert fleet.uploader.request("GET", f"/recipes/{v2_id}/download").status == 410
+    versions = json.loads(fleet.cli("versions", "cell-c", "--json"))
+    assert versions["live"]["version"] == "1.0.0"
+    (entry,) = [v for v in versions["versions"] if v["version"] == "1.1.0"]
+    assert (entry["status"], entry["withdrawn"]["reason"]) == ("WITHDRAWN", "unsafe torque on M5")
+
+    fleet.cli("restore", v2_id, token=fleet.admin.token)
+
+    def live_again() -> Poll | None:
+        answer = poll(pointer_url)
+        return answer if answer.version == "1.1.0" else None
+
+    restored = fleet.stack.wait_until(live_again, 30, interval=0.2, message="1.1.0 live again at the edge")
+    assert restored.x_cache == MISS
+    again = fleet.pull("cell-c", dest)
+    assert (again["version"], again["replaced"]) == ("1.1.0", True)
+
+    def listed_live_again() -> bool:  # the names list is a projection: it may lag an event
+        (name,) = json.loads(fleet.cli("names", "--json"))
+        return name["name"] == "cell-c" and (name["live"] or {}).get("version") == "1.1.0"
+
+    fleet.stack.wait_until(listed_live_again, 30, message="cell-c listed with 1.1.0 live again")
 
 
 def recipe_archive_bytes(fleet: Fleet, name: str, version: str) -> bytes:
