@@ -110,14 +110,19 @@ def sha256(data: bytes) -> str:
 @pytest.fixture
 def fleet(stack: Stack, tmp_path: Path) -> Fleet:
     tenant = f"fleet-{uuid.uuid4().hex[:8]}"
-    tokens = {role: role_token(stack, tenant, role) for role in ("uploader", "admin", "robot")}
     env = {
         **os.environ,
         "CIRCULION_API_URL": stack.ports.api_url,
         "CIRCULION_ISSUER_URL": stack.ports.issuer_url,
         "CIRCULION_CACHE_DIR": str(tmp_path / "cli-cache"),
-        "CIRCULION_TOKEN": tokens["robot"],
     }
+    env.pop("CIRCULION_TOKEN", None)
+    minted = subprocess.run(
+        [*CLI, "dev-token", "--tenant", tenant, "--role", "robot"], env=env, capture_output=True, text=True, check=True
+    )
+    tokens = {role: role_token(stack, tenant, role) for role in ("uploader", "admin")}
+    tokens["robot"] = minted.stdout.strip()  # the robot's token as the README makes it
+    env["CIRCULION_TOKEN"] = tokens["robot"]
     api = {role: UploadApi(stack.ports.api_url, token) for role, token in tokens.items()}
     return Fleet(stack, tenant, api["uploader"], api["admin"], api["robot"], env)
 
@@ -288,6 +293,8 @@ def test_the_edge_refuses_a_credential_edited_to_another_tenant(fleet: Fleet, st
     other_tenant = f"fleet-{uuid.uuid4().hex[:8]}"
     publish(UploadApi(stack.ports.api_url, role_token(stack, other_tenant, "uploader")), "cell-d", "1.0.0")
 
+    created = fleet.robot.create("cell-d", b"{}", "application/json", version="2.0.0")
+    assert (created.status, created.error_code) == (403, "forbidden")  # `dev-token --role robot` made a robot
     credential = fleet.credential("cell-d")
     own = poll(credential["pointer_url"])
     assert own.status == 200
