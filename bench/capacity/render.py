@@ -39,6 +39,11 @@ def first_to_bind(rows: Sequence[Row], count: int = 3) -> list[Row]:
     return sorted((r for r in rows if r.scales_with_load), key=lambda r: r.headroom)[:count]
 
 
+def bound_regardless(rows: Sequence[Row]) -> list[Row]:
+    """Rows short of their limit at the target that do not scale with the daily load."""
+    return sorted((r for r in rows if not r.scales_with_load and r.headroom < 1), key=lambda r: r.headroom)
+
+
 def text(rows: Sequence[Row], p: LoadProfile) -> str:
     width = max(len(r.resource) for r in rows)
     lines = [f"{'resource':{width}}  {'demand':>12}  {'limit':>12}  {'headroom':>9}  binds at"]
@@ -49,6 +54,8 @@ def text(rows: Sequence[Row], p: LoadProfile) -> str:
         )
     lines += ["", "first to bind as the load grows:"]
     lines += [f"  {i}. {r.resource}: {number(r.headroom)}x, at {binds_at(r, p)}" for i, r in enumerate(first_to_bind(rows), 1)]
+    lines += ["", "short of their limit whatever the daily load (a recipe's size, a burst, launch day):"]
+    lines += [f"  - {r.resource}: {number(r.headroom)}x, binds at {binds_at(r, p)}" for r in bound_regardless(rows)]
     return "\n".join(lines)
 
 
@@ -78,6 +85,8 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         f"{i}. **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}."
         for i, r in enumerate(first_to_bind(rows), 1)
     ]
+    lines += ["", "Short of their limit at the target whatever the daily load (a recipe's size, a burst, launch day):", ""]
+    lines += [f"- **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}." for r in bound_regardless(rows)]
     lines += ["", "Inputs (measured by `make bench` on this machine, and read from the repository):", ""]
     lines += [f"- `{k}` = {_value(v)}" for k, v in dataclasses.asdict(m).items() if k != "requests_per_small_recipe"]
     requests = ", ".join(f"{k} {v:g}" for k, v in m.requests_per_small_recipe.items() if v)

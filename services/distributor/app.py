@@ -11,9 +11,10 @@ from circulion.settings import RESOURCES
 app = Chalice(app_name="circulion-distributor")
 
 # A large batch gathered over a short window is what coalesces invalidations: merges that
-# finish within ~2 s share one CreateInvalidation. `reserved_concurrency` is 1
-# (.chalice/config.json) so one poller gathers them instead of two splitting the burst;
-# it also serialises pointer writes and invalidations, which CloudFront limits anyway.
+# finish within ~2 s share one CreateInvalidation. `reserved_concurrency` (.chalice/config.json)
+# is 1 locally, so one poller gathers a burst; in prod it is sized for throughput (one
+# invocation handles ~12 records/s: docs/CAPACITY.md), and pointer writes and invalidation
+# plans are conditional writes, safe under concurrency.
 BATCH_SIZE = 100
 BATCHING_WINDOW_SECONDS = 2
 
