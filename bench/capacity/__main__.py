@@ -20,7 +20,9 @@ DOC = inputs.REPO / "docs" / "CAPACITY.md"
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    fields = {f.name: getattr(args, f.name) for f in dataclasses.fields(LoadProfile) if getattr(args, f.name) is not None}
+    fields = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(LoadProfile) if getattr(args, f.name) is not None
+    }
     profile = LoadProfile(**fields)
     measured, design = inputs.measured(Path(args.results)), inputs.design()
     rows = model.rows(profile, measured, design)

@@ -88,7 +88,7 @@ def measured(path: Path = RESULTS) -> Measured:
         return float(r["memory"][key][role]["cpu_s"])
 
     def per_gib(row: dict[str, Any], seconds: float) -> float:
-        return seconds / (row["size"] / 2**30)
+        return seconds / (float(row["size"]) / 2**30)
 
     return Measured(
         chunk_size=int(r["chunk_size"]),
@@ -143,7 +143,9 @@ def _prod_stage(service_dir: Path) -> tuple[dict[str, Any], dict[str, str]]:
 def _settings(repo: Path, service: str, class_name: str) -> Any:
     """The service's settings class loaded by path, built from its prod environment."""
     service_dir = repo / "services" / service
-    spec = importlib.util.spec_from_file_location(f"_capacity_{service}_settings", service_dir / "chalicelib" / "settings.py")
+    spec = importlib.util.spec_from_file_location(
+        f"_capacity_{service}_settings", service_dir / "chalicelib" / "settings.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -170,7 +172,7 @@ def _functions(service_dir: Path, service: str) -> dict[str, Function]:
     return found
 
 
-def _event_sources(app_py: Path) -> dict[str, dict[str, int]]:
+def _event_sources(app_py: Path) -> dict[str, dict[str, Any]]:
     """Each decorated function's literal keyword arguments (names resolved to module constants)."""
     tree = ast.parse(app_py.read_text())
     constants = {
@@ -180,7 +182,7 @@ def _event_sources(app_py: Path) -> dict[str, dict[str, int]]:
         for target in node.targets
         if isinstance(target, ast.Name)
     }
-    sources: dict[str, dict[str, int]] = {}
+    sources: dict[str, dict[str, Any]] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
             continue
@@ -189,8 +191,10 @@ def _event_sources(app_py: Path) -> dict[str, dict[str, int]]:
                 kind = decorator.func.attr
                 if kind in ("on_sqs_message", "schedule", "route"):
                     name = "api_handler" if kind == "route" else node.name
-                    values = {
-                        k.arg: k.value.value if isinstance(k.value, ast.Constant) else constants.get(getattr(k.value, "id", ""))
+                    values: dict[str, Any] = {
+                        k.arg: k.value.value
+                        if isinstance(k.value, ast.Constant)
+                        else constants.get(getattr(k.value, "id", ""))
                         for k in decorator.keywords
                         if k.arg
                     }
@@ -214,5 +218,5 @@ _CloudFormationLoader.add_multi_constructor("!", _any_tag)
 
 
 def _template(path: Path) -> dict[str, Any]:
-    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=_CloudFormationLoader)  # noqa: S506 - SafeLoader subclass
+    loaded: dict[str, Any] = yaml.load(path.read_text(), Loader=_CloudFormationLoader)
     return loaded

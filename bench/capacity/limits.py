@@ -31,9 +31,7 @@ SQS_MESSAGE_QUOTAS = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/S
 SNS_QUOTAS = "https://docs.aws.amazon.com/general/latest/gr/sns.html"
 DYNAMODB_QUOTAS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
 DYNAMODB_WARM = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html"
-DYNAMODB_HOT = (
-    "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html"
-)
+DYNAMODB_HOT = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html"
 S3_PERFORMANCE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html"
 S3_MULTIPART = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html"
 CLOUDFRONT_QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
@@ -67,9 +65,13 @@ APIGW_SMALL_REGIONS = frozenset(
     {"af-south-1", "eu-south-1", "ap-southeast-3", "me-central-1", "ap-south-2", "ap-southeast-4", "eu-south-2"}
     | {"eu-central-2", "il-central-1", "ca-west-1", "ap-southeast-5", "ap-southeast-7", "mx-central-1"}
 )
-APIGW_BURST = Limit("API Gateway burst (token bucket)", 5_000, "requests", "no (set by AWS from the RPS quota)", APIGW_QUOTAS)
+APIGW_BURST = Limit(
+    "API Gateway burst (token bucket)", 5_000, "requests", "no (set by AWS from the RPS quota)", APIGW_QUOTAS
+)
 
-SQS_IN_FLIGHT = Limit("SQS in-flight messages per standard queue", 120_000, "messages", "yes (support)", SQS_QUEUE_QUOTAS)
+SQS_IN_FLIGHT = Limit(
+    "SQS in-flight messages per standard queue", 120_000, "messages", "yes (support)", SQS_QUEUE_QUOTAS
+)
 SQS_DEFAULT_RETENTION_S = 4 * 24 * 3600
 """A queue without MessageRetentionPeriod keeps a message 4 days (maximum 14) (SQS_MESSAGE_QUOTAS)."""
 SQS_RETENTION = Limit(
@@ -100,13 +102,21 @@ DYNAMODB_NEW_TABLE_WARM_WRITES = Limit(
 )
 DYNAMODB_ITEM_SIZE = Limit("DynamoDB item size", 400 * 1024, "bytes", "no", DYNAMODB_QUOTAS)
 
-S3_PREFIX_GET = Limit("S3 GET/HEAD per partitioned prefix", 5_500, "requests/s", "auto-scales (503 SlowDown meanwhile)", S3_PERFORMANCE)
+S3_PREFIX_GET = Limit(
+    "S3 GET/HEAD per partitioned prefix", 5_500, "requests/s", "auto-scales (503 SlowDown meanwhile)", S3_PERFORMANCE
+)
 S3_PREFIX_PUT = Limit(
-    "S3 PUT/COPY/POST/DELETE per partitioned prefix", 3_500, "requests/s", "auto-scales (503 SlowDown meanwhile)", S3_PERFORMANCE
+    "S3 PUT/COPY/POST/DELETE per partitioned prefix",
+    3_500,
+    "requests/s",
+    "auto-scales (503 SlowDown meanwhile)",
+    S3_PERFORMANCE,
 )
 S3_MAX_PARTS = Limit("S3 parts per multipart upload", 10_000, "parts", "no", S3_MULTIPART)
 
-CLOUDFRONT_RPS = Limit("CloudFront requests per second per distribution", 250_000, "requests/s", "yes", CLOUDFRONT_QUOTAS)
+CLOUDFRONT_RPS = Limit(
+    "CloudFront requests per second per distribution", 250_000, "requests/s", "yes", CLOUDFRONT_QUOTAS
+)
 CLOUDFRONT_URL_LENGTH = Limit("CloudFront maximum URL length", 8_192, "bytes", "no", CLOUDFRONT_QUOTAS)
 CLOUDFRONT_PATHS_IN_PROGRESS = Limit(
     "CloudFront invalidation paths in progress per distribution", 3_000, "paths", "no", CLOUDFRONT_INVALIDATIONS
@@ -115,12 +125,12 @@ CLOUDFRONT_WILDCARDS_IN_PROGRESS = Limit(
     "CloudFront wildcard invalidation paths in progress", 15, "paths", "no", CLOUDFRONT_INVALIDATIONS
 )
 
-XRAY_SEGMENTS = Limit(
-    "X-Ray PutTraceSegments segments per second per Region", 2_600, "segments/s", "yes", XRAY_QUOTAS
-)
+XRAY_SEGMENTS = Limit("X-Ray PutTraceSegments segments per second per Region", 2_600, "segments/s", "yes", XRAY_QUOTAS)
 XRAY_TRACE_DOCUMENT = Limit("X-Ray trace document size (batched segments)", 500 * 1024, "bytes", "no", XRAY_TRACE_SIZE)
 EMF_METRICS_PER_DOCUMENT = Limit("EMF metrics per directive", 100, "metrics", "no", EMF_SPEC)
-CLOUDWATCH_DIMENSIONS_PER_METRIC = Limit("CloudWatch dimensions per metric", 30, "dimensions", "no", CLOUDWATCH_DIMENSIONS)
+CLOUDWATCH_DIMENSIONS_PER_METRIC = Limit(
+    "CloudWatch dimensions per metric", 30, "dimensions", "no", CLOUDWATCH_DIMENSIONS
+)
 
 
 def sns_publish(region: str) -> Limit:

@@ -53,7 +53,9 @@ def text(rows: Sequence[Row], p: LoadProfile) -> str:
             f"{number(r.headroom) + 'x':>9}  {binds_at(r, p)}"
         )
     lines += ["", "first to bind as the load grows:"]
-    lines += [f"  {i}. {r.resource}: {number(r.headroom)}x, at {binds_at(r, p)}" for i, r in enumerate(first_to_bind(rows), 1)]
+    lines += [
+        f"  {i}. {r.resource}: {number(r.headroom)}x, at {binds_at(r, p)}" for i, r in enumerate(first_to_bind(rows), 1)
+    ]
     lines += ["", "short of their limit whatever the daily load (a recipe's size, a burst, launch day):"]
     lines += [f"  - {r.resource}: {number(r.headroom)}x, binds at {binds_at(r, p)}" for r in bound_regardless(rows)]
     return "\n".join(lines)
@@ -75,13 +77,20 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         "|---|---:|---:|---|---|---:|---|---|",
     ]
     for r in rows:
-        source = f"[{_host(r.limit.source)}]({r.limit.source})" if r.limit.source.startswith("http") else f"`{r.limit.source}`"
+        source = (
+            f"[{_host(r.limit.source)}]({r.limit.source})"
+            if r.limit.source.startswith("http")
+            else f"`{r.limit.source}`"
+        )
         lines.append(
             f"| {r.resource} | {number(r.demand)} | {number(r.limit.value)} | {r.limit.unit} | {r.limit.raisable} "
             f"| {number(r.headroom)}x | {binds_at(r, p)} | {source} |"
         )
     lines += ["", "Lambda concurrency by function at the peak (arrivals/s x seconds each):", ""]
-    lines += ["| function | memory MB | timeout s | invocations/s | concurrent | cap |", "|---|---:|---:|---:|---:|---|"]
+    lines += [
+        "| function | memory MB | timeout s | invocations/s | concurrent | cap |",
+        "|---|---:|---:|---:|---:|---|",
+    ]
     calls = invocations(p, t, d)
     for name, value in concurrency(p, t, m, d).items():
         f = d.functions[name]
@@ -94,7 +103,11 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         f"{i}. **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}."
         for i, r in enumerate(first_to_bind(rows), 1)
     ]
-    lines += ["", "Short of their limit at the target whatever the daily load (a recipe's size, a burst, launch day):", ""]
+    lines += [
+        "",
+        "Short of their limit at the target whatever the daily load (a recipe's size, a burst, launch day):",
+        "",
+    ]
     lines += [f"- **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}." for r in bound_regardless(rows)]
     lines += ["", "Inputs (measured by `make bench` on this machine, and read from the repository):", ""]
     lines += [f"- `{k}` = {_value(v)}" for k, v in dataclasses.asdict(m).items() if k != "requests_per_small_recipe"]
@@ -103,9 +116,11 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
     for f in d.functions.values():
         extra = [f"{k}={v}" for k, v in dataclasses.asdict(f).items() if k not in ("name",) and v is not None]
         lines.append(f"- `{f.name}`: " + ", ".join(extra))
-    lines += [f"- chunk size {d.chunk_size >> 20} MiB, read piece {d.read_piece_bytes >> 20} MiB, "
-              f"upload part {d.part_size >> 20} MiB, size limit {d.max_upload_bytes / GiB:.0f} GiB, "
-              f"gsi1 projection {d.recipes_index_projection}"]  # fmt: skip
+    lines += [
+        f"- chunk size {d.chunk_size >> 20} MiB, read piece {d.read_piece_bytes >> 20} MiB, "
+        f"upload part {d.part_size >> 20} MiB, size limit {d.max_upload_bytes / GiB:.0f} GiB, "
+        f"gsi1 projection {d.recipes_index_projection}"
+    ]
     return "\n".join([*lines, "", END])
 
 

@@ -94,12 +94,19 @@ def traffic(p: LoadProfile, d: Design) -> Traffic:
     chunks = documents + streams * per_stream + assets * per_asset
     extra_chunks = chunks - recipes
     return Traffic(
-        recipes=recipes, documents=documents, streams=streams, assets=assets,
-        stream_mean_bytes=stream_mean, asset_mean_bytes=asset_mean, asset_max_bytes=asset_max,
-        stream_chunks_each=per_stream, asset_chunks_each=per_asset, chunks=chunks,
+        recipes=recipes,
+        documents=documents,
+        streams=streams,
+        assets=assets,
+        stream_mean_bytes=stream_mean,
+        asset_mean_bytes=asset_mean,
+        asset_max_bytes=asset_max,
+        stream_chunks_each=per_stream,
+        asset_chunks_each=per_asset,
+        chunks=chunks,
         bytes_large=streams * stream_mean + assets * asset_mean,
         lifecycle_events=recipes * SMALL_RECIPE_EVENTS + extra_chunks,
-    )  # fmt: skip
+    )
 
 
 def cpu_scale(memory_mb: int) -> float:
@@ -109,7 +116,10 @@ def cpu_scale(memory_mb: int) -> float:
 
 def api_requests(p: LoadProfile, t: Traffic, d: Design) -> float:
     """API Gateway requests per second: uploads (create, part pages, complete, status, download) and robots."""
-    pages = lambda size: math.ceil(math.ceil(size / d.part_size) / d.max_part_urls_per_request)  # noqa: E731
+
+    def pages(size: float) -> int:
+        return math.ceil(math.ceil(size / d.part_size) / d.max_part_urls_per_request)
+
     per_recipe = 3 + p.status_reads_per_recipe
     uploads = t.recipes * per_recipe + t.streams * pages(t.stream_mean_bytes) + t.assets * pages(t.asset_mean_bytes)
     return uploads + p.robots / p.credential_lifetime_s
@@ -124,10 +134,14 @@ def concurrency(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> dict[str,
     def scaled(function: str, cpu_s: float) -> float:
         return cpu_s * cpu_scale(f[function].memory_mb)
 
-    gib = lambda size: size / GiB  # noqa: E731
+    def gib(size: float) -> float:
+        return size / GiB
+
+    def ranges(size: float) -> float:
+        return size / d.validate_range_bytes / 4  # four ranges in flight
+
     requests = api_requests(p, t, d)
     api_each = scaled("upload.api_handler", cpu["upload.api"] / 2) + API_CALLS_PER_REQUEST * lat
-    ranges = lambda size: size / d.validate_range_bytes / 4  # noqa: E731 - four ranges in flight
     validate = t.documents * (scaled("upload.validate", cpu["upload.validate"]) + VALIDATE_CALLS * lat) + sum(
         n * (scaled("upload.validate", m.validate_cpu_s_per_gib * gib(size)) + (VALIDATE_CALLS + ranges(size)) * lat)
         for n, size in ((t.streams, t.stream_mean_bytes), (t.assets, t.asset_mean_bytes))

@@ -20,9 +20,14 @@ MEASURED = Measured(
     chunk_size=8 * MiB,
     requests_per_small_recipe={"sns Publish": 6.0, "s3 GET": 1.0, "s3 HEAD": 1.0, "dynamodb GetItem": 10.0},
     cpu_s_per_small_recipe={
-        "upload.api": 0.02, "upload.validate": 0.01, "upload.track_status": 0.06, "splitter.split": 0.01,
-        "splitter.process_chunk": 0.01, "merger.coordinate": 0.02, "distributor.distribute": 0.04,
-    },  # fmt: skip
+        "upload.api": 0.02,
+        "upload.validate": 0.01,
+        "upload.track_status": 0.06,
+        "splitter.split": 0.01,
+        "splitter.process_chunk": 0.01,
+        "merger.coordinate": 0.02,
+        "distributor.distribute": 0.04,
+    },
     stream_chunk_cpu_s=0.5,
     stream_chunk_wall_s=0.25,
     asset_chunk_cpu_s=0.1,
@@ -37,25 +42,43 @@ def _design(**changes: object) -> Design:
     one_vcpu = 1769  # no CPU scaling: measured seconds are Lambda seconds
     names = ("upload.api_handler", "upload.validate", "upload.track_status", "splitter.split")
     functions = {n: Function(n, one_vcpu, 60, batch_size=10) for n in names}
-    functions["splitter.process_chunk"] = Function("splitter.process_chunk", one_vcpu, 120, batch_size=1,
-                                                   maximum_concurrency=100)  # fmt: skip
+    functions["splitter.process_chunk"] = Function(
+        "splitter.process_chunk", one_vcpu, 120, batch_size=1, maximum_concurrency=100
+    )
     functions["merger.coordinate"] = Function("merger.coordinate", one_vcpu, 600, batch_size=10)
-    functions["distributor.distribute"] = Function("distributor.distribute", one_vcpu, 60, reserved_concurrency=2,
-                                                   batch_size=100)  # fmt: skip
+    functions["distributor.distribute"] = Function(
+        "distributor.distribute", one_vcpu, 60, reserved_concurrency=2, batch_size=100
+    )
     base = Design(
-        functions=functions, chunk_size=8 * MiB, direct_threshold=5 * MiB, read_piece_bytes=2 * MiB,
-        max_upload_bytes=80 * MiB, part_size=8 * MiB, max_part_urls_per_request=100, validate_range_bytes=8 * MiB,
-        queue_retention_s={}, recipes_index_projection="ALL",
-    )  # fmt: skip
+        functions=functions,
+        chunk_size=8 * MiB,
+        direct_threshold=5 * MiB,
+        read_piece_bytes=2 * MiB,
+        max_upload_bytes=80 * MiB,
+        part_size=8 * MiB,
+        max_part_urls_per_request=100,
+        validate_range_bytes=8 * MiB,
+        queue_retention_s={},
+        recipes_index_projection="ALL",
+    )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
 
 # One document a second, no peak, 3,600 robots renewing hourly, 10 ms per AWS call.
-DOCUMENTS = LoadProfile(recipes_per_day=86_400, document_share=1.0, stream_share=0.0, asset_share=0.0,
-                        peak_factor=1.0, robots=3_600, credential_lifetime_s=3_600, robot_poll_s=60.0)  # fmt: skip
+DOCUMENTS = LoadProfile(
+    recipes_per_day=86_400,
+    document_share=1.0,
+    stream_share=0.0,
+    asset_share=0.0,
+    peak_factor=1.0,
+    robots=3_600,
+    credential_lifetime_s=3_600,
+    robot_poll_s=60.0,
+)
 # One 80 MiB stream a second (10 chunks of 8 MiB).
-STREAMS = dataclasses.replace(DOCUMENTS, document_share=0.0, stream_share=1.0, stream_min_bytes=80 * MiB,
-                              stream_max_bytes=80 * MiB)  # fmt: skip
+STREAMS = dataclasses.replace(
+    DOCUMENTS, document_share=0.0, stream_share=1.0, stream_min_bytes=80 * MiB, stream_max_bytes=80 * MiB
+)
 
 
 def _row(rows: list[model.Row], starts: str) -> model.Row:
@@ -82,7 +105,9 @@ def test_concurrency_is_arrivals_times_seconds_each() -> None:
     assert c["distributor.distribute"] == pytest.approx(0.1)
     # half the CPU of a 256 MB function's share: 1769 / 256 = 6.9x slower
     slow = _design(functions=_design().functions | {"upload.track_status": Function("upload.track_status", 256, 30)})
-    assert concurrency(DOCUMENTS, t, MEASURED, slow)["upload.track_status"] == pytest.approx(6 * (0.01 * 1769 / 256 + 0.02))
+    assert concurrency(DOCUMENTS, t, MEASURED, slow)["upload.track_status"] == pytest.approx(
+        6 * (0.01 * 1769 / 256 + 0.02)
+    )
 
 
 def test_reserved_concurrency_caps_the_distributor_and_says_where_it_binds() -> None:
@@ -134,9 +159,15 @@ def test_the_local_stack_still_runs_two_chunk_workers() -> None:
     splitter = inputs.REPO / "services" / "splitter"
     declared = inputs.design().functions["splitter.process_chunk"].maximum_concurrency
     settings = function_settings(load_config(splitter), "process_chunk")
-    spec = FunctionSpec("splitter", splitter, "circulion-splitter", "process_chunk", "app.process_chunk",
-                        SqsTrigger(queue="circulion-splitter-work", queue_arn=None, batch_size=1,
-                                   maximum_concurrency=declared), settings)  # fmt: skip
+    spec = FunctionSpec(
+        "splitter",
+        splitter,
+        "circulion-splitter",
+        "process_chunk",
+        "app.process_chunk",
+        SqsTrigger(queue="circulion-splitter-work", queue_arn=None, batch_size=1, maximum_concurrency=declared),
+        settings,
+    )
     assert declared == 1000
     assert spec.concurrency() == 2
 
