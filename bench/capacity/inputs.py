@@ -71,6 +71,8 @@ class Design:
     queue_retention_s: dict[str, int | None]
     """``MessageRetentionPeriod`` by queue name (``None``: SQS's default)."""
     recipes_index_projection: str
+    max_chunks: int
+    """The splitter's bound on chunks per recipe (larger files get larger chunks)."""
 
 
 def measured(path: Path = RESULTS) -> Measured:
@@ -130,6 +132,9 @@ def design(repo: Path = REPO) -> Design:
         validate_range_bytes=upload.validate_range_bytes,
         queue_retention_s={name: int(v) if v is not None else None for name, v in queues.items()},
         recipes_index_projection=str(index["Projection"]["ProjectionType"]),
+        max_chunks=int(
+            _constants(ast.parse((repo / "services/splitter/chalicelib/planning.py").read_text()))["MAX_CHUNKS"]
+        ),
     )
 
 
@@ -175,13 +180,7 @@ def _functions(service_dir: Path, service: str) -> dict[str, Function]:
 def _event_sources(app_py: Path) -> dict[str, dict[str, Any]]:
     """Each decorated function's literal keyword arguments (names resolved to module constants)."""
     tree = ast.parse(app_py.read_text())
-    constants = {
-        target.id: node.value.value
-        for node in tree.body
-        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant)
-        for target in node.targets
-        if isinstance(target, ast.Name)
-    }
+    constants = _constants(tree)
     sources: dict[str, dict[str, Any]] = {}
     for node in tree.body:
         if not isinstance(node, ast.FunctionDef):
@@ -200,6 +199,17 @@ def _event_sources(app_py: Path) -> dict[str, dict[str, Any]]:
                     }
                     sources.setdefault(name, {}).update(values if kind == "on_sqs_message" else {})
     return sources
+
+
+def _constants(tree: ast.Module) -> dict[str, Any]:
+    """Module-level ``NAME = literal`` assignments."""
+    return {
+        target.id: node.value.value
+        for node in tree.body
+        if isinstance(node, ast.Assign | ast.AnnAssign) and isinstance(node.value, ast.Constant)
+        for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+        if isinstance(target, ast.Name)
+    }
 
 
 class _CloudFormationLoader(yaml.SafeLoader):

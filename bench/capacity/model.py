@@ -7,13 +7,12 @@ recipe size, a tenant's share or a setting, and say so in ``binds_at``.
 
 from __future__ import annotations
 
-import base64
-import json
 import math
 from dataclasses import dataclass
 
 from bench.capacity import items
 from bench.capacity import limits as quota
+from bench.capacity.edge import signed_url_bytes
 from bench.capacity.inputs import Design, Measured
 from bench.capacity.traffic import (
     GiB,
@@ -114,7 +113,7 @@ def _messaging(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
     )
     # Each invocation: Lambda's service segment and the function's; an API call adds API Gateway's.
     segments = p.trace_sampling * (2 * sum(invocations(p, t, d).values()) + 3 * api_requests(p, t, d))
-    trace_bytes = 2 * t.asset_max_bytes / d.chunk_size * p.segment_bytes
+    trace_bytes = 2 * chunks_of(t.asset_max_bytes, d) * p.segment_bytes
     return [
         Row(
             "API Gateway: requests/s (uploads + robots' GET /names/{name}/latest)",
@@ -142,11 +141,11 @@ def _messaging(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
 
 
 def _dynamodb(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
-    job = items.item_bytes(items.ledger_job(int(t.asset_max_bytes / d.chunk_size), d.chunk_size))
+    max_chunks = int(chunks_of(t.asset_max_bytes, d))
+    job = items.item_bytes(items.ledger_job(max_chunks, d.chunk_size))
     marker = items.item_bytes(items.ledger_marker(0, 256, d.chunk_size))
     marker_clean = items.item_bytes(items.ledger_marker(0, 256, d.chunk_size, issues=0))
     chunk_wru = items.write_units(job, transactional=True) + items.write_units(marker_clean, transactional=True)
-    max_chunks = int(t.asset_max_bytes / d.chunk_size)
     recipe_max = items.item_bytes(items.recipe_record(range(max_chunks)))
     recipe_mean = items.item_bytes(items.recipe_record(range(int(t.stream_chunks_each))))
     per_byte = items.item_bytes(items.recipe_record(range(1000))) - items.item_bytes(items.recipe_record(range(1)))
@@ -222,7 +221,9 @@ def _dynamodb(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             recipe_max,
             quota.DYNAMODB_ITEM_SIZE,
             False,
-            f"{chunks_at_limit:,.0f} chunks ({chunks_at_limit * d.chunk_size / 2**40:.1f} TiB at this chunk size)",
+            f"never: it would take {chunks_at_limit:,.0f} chunks, the splitter cuts at most {d.max_chunks:,}"
+            if chunks_at_limit > d.max_chunks
+            else f"{chunks_at_limit:,.0f} chunks",
         ),
     ]
 
@@ -237,18 +238,18 @@ def _s3(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
     gets = t.bytes_large / d.read_piece_bytes + t.bytes_large / d.validate_range_bytes + t.documents * small_gets
     puts = t.bytes_large / d.part_size + t.documents
     segments = t.chunks + 2 * t.recipes  # one segment per chunk; the plan written twice
-    archive_parts = math.ceil(t.asset_max_bytes / d.chunk_size) + 2
+    archive_parts = 2 * chunks_of(t.asset_max_bytes, d) + 2  # at most two per segment, plus head and tail
     upload_parts = math.ceil(t.asset_max_bytes / max(d.part_size, math.ceil(t.asset_max_bytes / 10_000)))
     return [
         Row("S3: circulion-uploads incoming/ GET/s (validation + chunk reads)", gets, quota.S3_PREFIX_GET),
         Row("S3: circulion-uploads incoming/ PUT/s (parts + documents)", puts, quota.S3_PREFIX_PUT),
         Row("S3: circulion-work PUT/s (segments, plans)", segments, quota.S3_PREFIX_PUT),
         Row(
-            "S3: parts of the largest archive (merger)",
+            "S3: parts of the largest archive (merger, worst case)",
             archive_parts,
             quota.S3_MAX_PARTS,
             False,
-            f"assets of {10_000 * d.chunk_size / GiB:,.0f} GiB at this chunk size",
+            f"never: past {d.max_chunks:,} chunks the splitter cuts larger chunks (planning.MAX_CHUNKS)",
         ),
         Row(
             "S3: parts of the largest upload (client)",
@@ -280,16 +281,3 @@ def _edge(p: LoadProfile, t: Traffic, d: Design) -> list[Row]:
             "never (fixed-size policy)",
         ),
     ]
-
-
-def signed_url_bytes(domain: str = "d111111abcdef8.cloudfront.net") -> int:
-    """Length of a pointer URL signed with a wildcard custom policy (RSA-2048, as CloudFront wants)."""
-    resource = f"https://{domain}/artifacts/{items.TENANT}/{items.NAME}/*"
-    policy = json.dumps(
-        {"Statement": [{"Resource": resource, "Condition": {"DateLessThan": {"AWS:EpochTime": 1_764_676_800}}}]},
-        separators=(",", ":"),
-    )
-    encoded = base64.b64encode(policy.encode()).decode()
-    signature = base64.b64encode(b"\0" * 256).decode()
-    url = f"https://{domain}/artifacts/{items.TENANT}/{items.NAME}/latest.json"
-    return len(f"{url}?Policy={encoded}&Signature={signature}&Key-Pair-Id=K2JCJMDEHXQW5F")

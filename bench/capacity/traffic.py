@@ -80,8 +80,15 @@ class Traffic:
     lifecycle_events: float
 
 
+def chunk_size_for(size: float, design: Design) -> int:
+    """The splitter's chunk size for a file (planning.fitting_chunk_size)."""
+    if math.ceil(size / design.chunk_size) <= design.max_chunks:
+        return design.chunk_size
+    return math.ceil(math.ceil(size / design.max_chunks) / MiB) * MiB
+
+
 def chunks_of(size: float, design: Design) -> float:
-    return 1.0 if size <= design.direct_threshold else math.ceil(size / design.chunk_size)
+    return 1.0 if size <= design.direct_threshold else math.ceil(size / chunk_size_for(size, design))
 
 
 def traffic(p: LoadProfile, d: Design) -> Traffic:

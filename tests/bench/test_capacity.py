@@ -60,6 +60,7 @@ def _design(**changes: object) -> Design:
         validate_range_bytes=8 * MiB,
         queue_retention_s={},
         recipes_index_projection="ALL",
+        max_chunks=4_999,
     )
     return dataclasses.replace(base, **changes)  # type: ignore[arg-type]
 
@@ -128,10 +129,12 @@ def test_streams_read_in_pieces_and_validated_in_ranges() -> None:
     assert concurrency(STREAMS, t, MEASURED, _design())["splitter.process_chunk"] == pytest.approx(5.2)
 
 
-def test_the_archive_part_count_binds_at_ten_thousand_chunks() -> None:
+def test_archive_parts_count_two_per_segment_and_the_splitter_bounds_the_chunks() -> None:
     row = _row(model.rows(STREAMS, MEASURED, _design()), "S3: parts of the largest archive")
-    assert row.demand == 10 + 2  # 80 MiB in 8 MiB segments, plus the head and the tail
-    assert row.binds_at == "assets of 78 GiB at this chunk size"
+    assert row.demand == 2 * 10 + 2  # 80 MiB: ten 8 MiB segments, two parts each at worst, head and tail
+    # Ten chunks at most: an 80 MiB asset gets 8 MiB chunks (the bound is met), a 96 MiB one 10 MiB chunks.
+    bounded = _design(max_chunks=10, max_upload_bytes=96 * MiB)
+    assert _row(model.rows(STREAMS, MEASURED, bounded), "S3: parts of the largest archive").demand == 2 * 10 + 2
 
 
 def test_dynamodb_sizes_follow_the_item_size_rules() -> None:
