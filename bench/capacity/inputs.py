@@ -40,6 +40,9 @@ class Measured:
     validate_cpu_s_per_gib: float
     merge_wall_s_per_gib_asset: float
     merge_wall_s_per_gib_stream: float
+    requests_per_extra_chunk: dict[str, float] | None = None
+    """Emulator requests per stream chunk beyond a document's one (the 1 GiB stream's tally
+    less a document's, over its extra chunks); ``None`` for results from before it was kept."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,17 @@ def measured(path: Path = RESULTS) -> Measured:
         validate_cpu_s_per_gib=per_gib(asset, cpu(asset, "upload.validate")),
         merge_wall_s_per_gib_asset=per_gib(asset, asset["stages"]["merge"]),
         merge_wall_s_per_gib_stream=per_gib(stream, stream["stages"]["merge"]),
+        requests_per_extra_chunk=per_extra_chunk(stream, small["emulator_requests_per_recipe"]),
     )
+
+
+def per_extra_chunk(stream: dict[str, Any], document: dict[str, float]) -> dict[str, float] | None:
+    """What each chunk of a large stream adds to a document's requests, by operation."""
+    tally: dict[str, float] | None = stream.get("emulator_requests")
+    if not tally or stream["chunks"] < 2:
+        return None
+    extra = stream["chunks"] - 1
+    return {op: round((n - document.get(op, 0.0)) / extra, 3) for op, n in tally.items() if n > document.get(op, 0.0)}
 
 
 def design(repo: Path = REPO) -> Design:

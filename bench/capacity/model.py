@@ -106,7 +106,8 @@ def _lambda(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
 
 
 def _messaging(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
-    publishes = t.recipes * m.requests_per_small_recipe.get("sns Publish", 6.0) + (t.chunks - t.recipes)
+    per_chunk = (m.requests_per_extra_chunk or {}).get("sns Publish", 1.0)  # chunk.processed, by the code
+    publishes = t.recipes * m.requests_per_small_recipe.get("sns Publish", 6.0) + (t.chunks - t.recipes) * per_chunk
     c = concurrency(p, t, m, d)
     in_flight = c["splitter.process_chunk"] + c["merger.coordinate"] * (
         d.functions["merger.coordinate"].batch_size or 1

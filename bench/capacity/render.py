@@ -129,6 +129,8 @@ def _host(url: str) -> str:
 
 
 def _value(v: object) -> str:
+    if v is None:
+        return "not in this results file (`make bench` records it)"
     if isinstance(v, dict):
         return ", ".join(f"{k} {_value(x)}" for k, x in v.items())
     return number(v) if isinstance(v, float) else f"{v:,}" if isinstance(v, int) else str(v)

@@ -129,6 +129,15 @@ def test_streams_read_in_pieces_and_validated_in_ranges() -> None:
     assert concurrency(STREAMS, t, MEASURED, _design())["splitter.process_chunk"] == pytest.approx(5.2)
 
 
+def test_measured_requests_per_chunk_replace_the_codes_count() -> None:
+    stream = {"chunks": 11, "emulator_requests": {"sns Publish": 26.0, "s3 PUT": 4.0, "s3 GET": 41.0}}
+    per_chunk = inputs.per_extra_chunk(stream, {"sns Publish": 6.0, "s3 PUT": 4.0, "s3 GET": 1.0})
+    assert per_chunk == {"sns Publish": 2.0, "s3 GET": 4.0}  # (26 - 6) / 10 and (41 - 1) / 10; PUTs did not grow
+    measured = dataclasses.replace(MEASURED, requests_per_extra_chunk=per_chunk)
+    assert _row(model.rows(STREAMS, measured, _design()), "SNS: Publish").demand == 6.0 + 9 * 2.0
+    assert inputs.per_extra_chunk({"chunks": 11}, {}) is None  # results from before the tally was kept
+
+
 def test_archive_parts_count_two_per_segment_and_the_splitter_bounds_the_chunks() -> None:
     row = _row(model.rows(STREAMS, MEASURED, _design()), "S3: parts of the largest archive")
     assert row.demand == 2 * 10 + 2  # 80 MiB: ten 8 MiB segments, two parts each at worst, head and tail
