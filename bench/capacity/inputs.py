@@ -71,8 +71,6 @@ class Design:
     part_size: int
     max_part_urls_per_request: int
     validate_range_bytes: int
-    queue_retention_s: dict[str, int | None]
-    """``MessageRetentionPeriod`` by queue name (``None``: SQS's default)."""
     recipes_index_projection: str
     max_chunks: int
     """The splitter's bound on chunks per recipe (larger files get larger chunks)."""
@@ -128,11 +126,6 @@ def design(repo: Path = REPO) -> Design:
     splitter = _settings(repo, "splitter", "SplitterSettings")
     template = _template(repo / "infra" / "template.yaml")
     resources = template["Resources"]
-    queues = {
-        str(res["Properties"]["QueueName"]): res["Properties"].get("MessageRetentionPeriod")
-        for res in resources.values()
-        if res["Type"] == "AWS::SQS::Queue"
-    }
     index = resources["RecipesTable"]["Properties"]["GlobalSecondaryIndexes"][0]
     return Design(
         functions=functions,
@@ -143,7 +136,6 @@ def design(repo: Path = REPO) -> Design:
         part_size=upload.part_size_bytes,
         max_part_urls_per_request=upload.max_part_urls_per_request,
         validate_range_bytes=upload.validate_range_bytes,
-        queue_retention_s={name: int(v) if v is not None else None for name, v in queues.items()},
         recipes_index_projection=str(index["Projection"]["ProjectionType"]),
         max_chunks=int(
             _constants(ast.parse((repo / "services/splitter/chalicelib/planning.py").read_text()))["MAX_CHUNKS"]

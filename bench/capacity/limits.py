@@ -21,41 +21,28 @@ class Limit:
 
 
 LAMBDA_QUOTAS = "https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html"
-LAMBDA_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/scaling-behavior.html"
-LAMBDA_SQS_SCALING = "https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html"
 LAMBDA_SCALING_CONFIG = "https://docs.aws.amazon.com/lambda/latest/dg/API_ScalingConfig.html"
-LAMBDA_MEMORY = "https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"
 APIGW_QUOTAS = "https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html"
 SQS_QUEUE_QUOTAS = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-queues.html"
-SQS_MESSAGE_QUOTAS = "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/quotas-messages.html"
 SNS_QUOTAS = "https://docs.aws.amazon.com/general/latest/gr/sns.html"
 DYNAMODB_QUOTAS = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/ServiceQuotas.html"
 DYNAMODB_WARM = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/warm-throughput-scenarios.html"
-DYNAMODB_HOT = "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/throttling-key-range-limit-exceeded-mitigation.html"
 S3_PERFORMANCE = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/optimizing-performance.html"
 S3_MULTIPART = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html"
 CLOUDFRONT_QUOTAS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cloudfront-limits.html"
 CLOUDFRONT_INVALIDATIONS = "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/InvalidationLimits.html"
 XRAY_QUOTAS = "https://docs.aws.amazon.com/general/latest/gr/xray.html"
 XRAY_TRACE_SIZE = "https://repost.aws/knowledge-center/x-ray-trace-quota-error"
-EMF_SPEC = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html"
-CLOUDWATCH_DIMENSIONS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_Dimension.html"
 
 LAMBDA_ACCOUNT_CONCURRENCY = Limit(
     "Lambda concurrent executions per account and Region", 1_000, "executions", "yes (tens of thousands)", LAMBDA_QUOTAS
 )
-LAMBDA_SCALING_RATE = Limit(
-    "Lambda concurrency scaling rate per function", 1_000, "new environments / 10 s", "no", LAMBDA_SCALING
-)
 SQS_ESM_MAX_CONCURRENCY = Limit(
     "SQS event source MaximumConcurrency (range 2-1,000)", 1_000, "invocations", "no", LAMBDA_SCALING_CONFIG
 )
-SQS_ESM_RAMP = Limit(
-    "SQS event source scale-up (+300 instances per minute, from 5)", 300, "instances / min", "no", LAMBDA_SQS_SCALING
-)
-LAMBDA_MAX_TIMEOUT = Limit("Lambda function timeout (maximum)", 900, "s", "no", LAMBDA_QUOTAS)
 LAMBDA_VCPU_MEMORY_MB = 1_769
-"""At 1,769 MB a function has one vCPU's worth of CPU; below, proportionally less (LAMBDA_MEMORY)."""
+"""At 1,769 MB a function has one vCPU of CPU, below proportionally less:
+https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html"""
 
 APIGW_ACCOUNT_RPS = {
     "default": Limit("API Gateway throttle per account and Region", 10_000, "requests/s", "yes", APIGW_QUOTAS),
@@ -71,11 +58,6 @@ APIGW_BURST = Limit(
 
 SQS_IN_FLIGHT = Limit(
     "SQS in-flight messages per standard queue", 120_000, "messages", "yes (support)", SQS_QUEUE_QUOTAS
-)
-SQS_DEFAULT_RETENTION_S = 4 * 24 * 3600
-"""A queue without MessageRetentionPeriod keeps a message 4 days (maximum 14) (SQS_MESSAGE_QUOTAS)."""
-SQS_RETENTION = Limit(
-    "SQS message retention (default 4 days, maximum 14)", SQS_DEFAULT_RETENTION_S, "s", "setting", SQS_MESSAGE_QUOTAS
 )
 
 SNS_PUBLISH = {
@@ -93,7 +75,6 @@ SNS_TIER3 = frozenset(
 )
 
 DYNAMODB_PARTITION_WCU = Limit("DynamoDB writes per partition (one key)", 1_000, "WRU/s", "no", DYNAMODB_WARM)
-DYNAMODB_PARTITION_RCU = Limit("DynamoDB reads per partition (one key)", 3_000, "RRU/s", "no", DYNAMODB_WARM)
 DYNAMODB_TABLE_ON_DEMAND = Limit(
     "DynamoDB on-demand table throughput (per table)", 40_000, "WRU/s", "yes", DYNAMODB_QUOTAS
 )
@@ -121,16 +102,9 @@ CLOUDFRONT_URL_LENGTH = Limit("CloudFront maximum URL length", 8_192, "bytes", "
 CLOUDFRONT_PATHS_IN_PROGRESS = Limit(
     "CloudFront invalidation paths in progress per distribution", 3_000, "paths", "no", CLOUDFRONT_INVALIDATIONS
 )
-CLOUDFRONT_WILDCARDS_IN_PROGRESS = Limit(
-    "CloudFront wildcard invalidation paths in progress", 15, "paths", "no", CLOUDFRONT_INVALIDATIONS
-)
 
 XRAY_SEGMENTS = Limit("X-Ray PutTraceSegments segments per second per Region", 2_600, "segments/s", "yes", XRAY_QUOTAS)
 XRAY_TRACE_DOCUMENT = Limit("X-Ray trace document size (batched segments)", 500 * 1024, "bytes", "no", XRAY_TRACE_SIZE)
-EMF_METRICS_PER_DOCUMENT = Limit("EMF metrics per directive", 100, "metrics", "no", EMF_SPEC)
-CLOUDWATCH_DIMENSIONS_PER_METRIC = Limit(
-    "CloudWatch dimensions per metric", 30, "dimensions", "no", CLOUDWATCH_DIMENSIONS
-)
 
 
 def sns_publish(region: str) -> Limit:

@@ -58,7 +58,6 @@ def _design(**changes: object) -> Design:
         part_size=8 * MiB,
         max_part_urls_per_request=100,
         validate_range_bytes=8 * MiB,
-        queue_retention_s={},
         recipes_index_projection="ALL",
         max_chunks=4_999,
     )
