@@ -85,7 +85,7 @@ def _lambda(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             merge_s,
             timeout,
             False,
-            f"asset of {t.asset_max_bytes / GiB * timeout.value / merge_s:,.0f} GiB",
+            f"at an asset of {t.asset_max_bytes / GiB * timeout.value / merge_s:,.0f} GiB",
         )
     )
     validate = d.functions["upload.validate"]
@@ -99,7 +99,7 @@ def _lambda(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             validate_s,
             timeout,
             False,
-            f"asset of {t.asset_max_bytes / GiB * timeout.value / validate_s:,.0f} GiB",
+            f"at an asset of {t.asset_max_bytes / GiB * timeout.value / validate_s:,.0f} GiB",
         )
     )
     return out
@@ -126,7 +126,7 @@ def _messaging(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             p.robots,
             quota.APIGW_BURST,
             False,
-            f"{quota.APIGW_BURST.value:,.0f} robots renewing together",
+            f"at {quota.APIGW_BURST.value:,.0f} robots renewing together",
         ),
         Row(f"SNS: Publish/s ({p.region})", publishes, quota.sns_publish(p.region)),
         Row("SQS: in-flight messages (work + merger queues)", in_flight, quota.SQS_IN_FLIGHT),
@@ -136,7 +136,7 @@ def _messaging(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             trace_bytes,
             quota.XRAY_TRACE_DOCUMENT,
             False,
-            f"recipes of {quota.XRAY_TRACE_DOCUMENT.value / 2 / p.segment_bytes:,.0f} chunks",
+            f"at recipes of {quota.XRAY_TRACE_DOCUMENT.value / 2 / p.segment_bytes:,.0f} chunks",
         ),
     ]
 
@@ -187,21 +187,21 @@ def _dynamodb(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             per_recipe_rate * chunk_wru,
             quota.DYNAMODB_PARTITION_WCU,
             False,
-            f"{safe_parallel:,.0f} chunks of one recipe in flight",
+            f"at {safe_parallel:,.0f} chunks of one recipe in flight",
         ),
         Row(
             f"DynamoDB: status key RECIPE#{{id}} of a {p.stream_max_bytes / GiB:.0f} GiB stream (WRU/s)",
             per_recipe_rate * status_wru,
             quota.DYNAMODB_PARTITION_WCU,
             False,
-            f"{status_parallel:,.0f} chunks of one recipe in flight (each rewrites the item and its gsi1 copy)",
+            f"at {status_parallel:,.0f} chunks of one recipe in flight (each rewrites the item and its gsi1 copy)",
         ),
         Row(
             f"DynamoDB: gsi1 key TENANT#{{t}}, busiest tenant at {p.busiest_tenant_share:.0%} (WRU/s)",
             tenant_wru,
             quota.DYNAMODB_PARTITION_WCU,
             False,
-            f"a tenant with {tenant_share_at_limit:.0%} of the load",
+            f"at a tenant with {tenant_share_at_limit:.0%} of the load",
         ),
         Row(
             "DynamoDB: ledger job item, largest asset (bytes)",
@@ -224,14 +224,14 @@ def _dynamodb(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
             False,
             f"never: it would take {chunks_at_limit:,.0f} chunks, the splitter cuts at most {d.max_chunks:,}"
             if chunks_at_limit > d.max_chunks
-            else f"{chunks_at_limit:,.0f} chunks",
+            else f"at {chunks_at_limit:,.0f} chunks",
         ),
     ]
 
 
 def _launch_day(p: LoadProfile, wru: float) -> str:
     at = p.recipes_per_day * quota.DYNAMODB_NEW_TABLE_WARM_WRITES.value / wru
-    return f"launch day only, above {at:,.0f} recipes/day (warm throughput then follows the peak)"
+    return f"on launch day, above {at:,.0f} recipes/day (warm throughput then follows the peak)"
 
 
 def _s3(p: LoadProfile, t: Traffic, m: Measured, d: Design) -> list[Row]:
@@ -271,7 +271,7 @@ def _edge(p: LoadProfile, t: Traffic, d: Design) -> list[Row]:
             polls,
             quota.CLOUDFRONT_RPS,
             False,
-            f"{p.robots * quota.CLOUDFRONT_RPS.value / polls:,.0f} robots polling every {p.robot_poll_s:.0f} s",
+            f"at {p.robots * quota.CLOUDFRONT_RPS.value / polls:,.0f} robots polling every {p.robot_poll_s:.0f} s",
         ),
         Row("CloudFront: invalidation paths in progress", in_progress, quota.CLOUDFRONT_PATHS_IN_PROGRESS),
         Row(

@@ -31,7 +31,7 @@ def binds_at(row: Row, p: LoadProfile) -> str:
         return row.binds_at
     if math.isinf(row.headroom):
         return "-"
-    return f"{p.recipes_per_day * row.headroom:,.0f} recipes/day"
+    return f"at {p.recipes_per_day * row.headroom:,.0f} recipes/day"
 
 
 def first_to_bind(rows: Sequence[Row], count: int = 3) -> list[Row]:
@@ -46,7 +46,7 @@ def bound_regardless(rows: Sequence[Row]) -> list[Row]:
 
 def text(rows: Sequence[Row], p: LoadProfile) -> str:
     width = max(len(r.resource) for r in rows)
-    lines = [f"{'resource':{width}}  {'demand':>12}  {'limit':>12}  {'headroom':>9}  binds at"]
+    lines = [f"{'resource':{width}}  {'demand':>12}  {'limit':>12}  {'headroom':>9}  binds"]
     for r in rows:
         lines.append(
             f"{r.resource:{width}}  {number(r.demand):>12}  {number(r.limit.value):>12}  "
@@ -54,10 +54,11 @@ def text(rows: Sequence[Row], p: LoadProfile) -> str:
         )
     lines += ["", "first to bind as the load grows:"]
     lines += [
-        f"  {i}. {r.resource}: {number(r.headroom)}x, at {binds_at(r, p)}" for i, r in enumerate(first_to_bind(rows), 1)
+        f"  {i}. {r.resource}: {number(r.headroom)}x, binds {binds_at(r, p)}"
+        for i, r in enumerate(first_to_bind(rows), 1)
     ]
     lines += ["", "short of their limit whatever the daily load (a recipe's size, a burst, launch day):"]
-    lines += [f"  - {r.resource}: {number(r.headroom)}x, binds at {binds_at(r, p)}" for r in bound_regardless(rows)]
+    lines += [f"  - {r.resource}: {number(r.headroom)}x, binds {binds_at(r, p)}" for r in bound_regardless(rows)]
     return "\n".join(lines)
 
 
@@ -73,7 +74,7 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         f"{p.robots:,} robots polling every {p.robot_poll_s:g} s; {p.tenants:,} tenants, the busiest with "
         f"{p.busiest_tenant_share:.0%}; Region {p.region}.",
         "",
-        "| resource | demand at peak | limit | unit | raisable | headroom | binds at | source |",
+        "| resource | demand at peak | limit | unit | raisable | headroom | binds | source |",
         "|---|---:|---:|---|---|---:|---|---|",
     ]
     for r in rows:
@@ -100,7 +101,7 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         lines.append(f"| {name} | {f.memory_mb} | {f.timeout_s} | {rate} | {number(value)} | {', '.join(cap) or '-'} |")
     lines += ["", "First to bind as the load grows (least headroom among the load-driven rows):", ""]
     lines += [
-        f"{i}. **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}."
+        f"{i}. **{r.resource}**: {number(r.headroom)}x — binds {binds_at(r, p)}."
         for i, r in enumerate(first_to_bind(rows), 1)
     ]
     lines += [
@@ -108,7 +109,7 @@ def markdown(rows: Sequence[Row], p: LoadProfile, m: Measured, d: Design) -> str
         "Short of their limit at the target whatever the daily load (a recipe's size, a burst, launch day):",
         "",
     ]
-    lines += [f"- **{r.resource}**: {number(r.headroom)}x — binds at {binds_at(r, p)}." for r in bound_regardless(rows)]
+    lines += [f"- **{r.resource}**: {number(r.headroom)}x — binds {binds_at(r, p)}." for r in bound_regardless(rows)]
     lines += ["", "Inputs (measured by `make bench` on this machine, and read from the repository):", ""]
     lines += [f"- `{k}` = {_value(v)}" for k, v in dataclasses.asdict(m).items() if k != "requests_per_small_recipe"]
     requests = ", ".join(f"{k} {v:g}" for k, v in m.requests_per_small_recipe.items() if v)

@@ -114,7 +114,7 @@ def test_reserved_concurrency_caps_the_distributor_and_says_where_it_binds() -> 
     row = _row(model.rows(DOCUMENTS, MEASURED, _design()), "Lambda: distributor.distribute throughput")
     assert row.limit.value == pytest.approx(20.0)  # 2 instances / 0.1 s per record
     assert row.headroom == pytest.approx(20.0)
-    assert render.binds_at(row, DOCUMENTS) == "1,728,000 recipes/day"
+    assert render.binds_at(row, DOCUMENTS) == "at 1,728,000 recipes/day"
 
 
 def test_streams_read_in_pieces_and_validated_in_ranges() -> None:
