@@ -4,6 +4,7 @@ settings against the target, and docs/CAPACITY.md against what the model prints.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import pytest
 
@@ -187,10 +188,8 @@ def test_the_document_tables_are_what_the_model_prints() -> None:
     assert cli.main(["--check"]) == 0, "docs/CAPACITY.md drifted: run python -m bench.capacity --markdown"
 
 
-def test_check_fails_on_a_drifted_document(tmp_path: object) -> None:
-    from pathlib import Path
-
-    doc = Path(str(tmp_path)) / "CAPACITY.md"
+def test_check_fails_on_a_drifted_document(tmp_path: Path) -> None:
+    doc = tmp_path / "CAPACITY.md"
     doc.write_text(f"# Capacity\n\n{render.BEGIN}\nold numbers\n{render.END}\n")
     assert cli.main(["--check", "--doc", str(doc)]) == 1
     assert cli.main(["--markdown", "--doc", str(doc)]) == 0
