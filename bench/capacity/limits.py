@@ -103,6 +103,8 @@ CLOUDFRONT_PATHS_IN_PROGRESS = Limit(
     "CloudFront invalidation paths in progress per distribution", 3_000, "paths", "no", CLOUDFRONT_INVALIDATIONS
 )
 
+# The one figure not read off its page here (the quotas table did not come through); it is
+# the value the X-Ray quotas page has long given and others quote: check it before relying on it.
 XRAY_SEGMENTS = Limit("X-Ray PutTraceSegments segments per second per Region", 2_600, "segments/s", "yes", XRAY_QUOTAS)
 XRAY_TRACE_DOCUMENT = Limit("X-Ray trace document size (batched segments)", 500 * 1024, "bytes", "no", XRAY_TRACE_SIZE)
 
