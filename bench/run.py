@@ -79,9 +79,12 @@ def main(argv: list[str] | None = None) -> None:
                 watch.reset()
                 meter = UsageMeter(stack).start()
                 row = driver.run_large(stack.ports, events, path, kind, workers, args.timeout)
-                results["usage"][f"{kind} {mib} MiB"] = meter.stop(1).as_json()
+                usage = meter.stop(1)
+                results["usage"][f"{kind} {mib} MiB"] = usage.as_json()
                 path.unlink()
                 result = row.as_json()
+                # The whole recipe's requests (upload included): bench.capacity derives per-chunk figures.
+                result["emulator_requests"] = per_recipe({}, usage.requests, 1)
                 result["load_1m"] = round(os.getloadavg()[0], 2)
                 if with_baseline:
                     result["baseline_mb_s"] = results["baseline"][-1]["mb_s"]

@@ -64,12 +64,20 @@ UPLOAD: dict[str, FunctionGrants] = {
         data_key(("Decrypt",)),
     ),
     # Every lifecycle event projected onto the recipe's record, and onto the names index
-    # (a name's version claims queried, its summary row updated).
+    # (a name's version claims queried, its summary row updated); a withdrawn/restored
+    # outcome deletes its command's outbox note.
     "track_status": (
         *baseline(),
         *consume("UploadStatus"),
         publish(),
-        table("Recipes", ("GetItem", "Query", "UpdateItem")),
+        table("Recipes", ("GetItem", "Query", "UpdateItem", "DeleteItem")),
+    ),
+    # Every minute: withdraw/restore commands still unconfirmed (the outbox partition) are
+    # re-read with their recipe and published again, their note rewritten or deleted.
+    "resend_commands": (
+        *baseline(),
+        publish(),
+        table("Recipes", ("GetItem", "Query", "PutItem", "DeleteItem")),
     ),
 }
 

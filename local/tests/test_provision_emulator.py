@@ -32,10 +32,12 @@ EVENTS_FILTERS = {
         "recipe.merged",
         "recipe.failed",
         "recipe.distributed",
+        "recipe.withdrawn",
+        "recipe.restored",
     ],
     "circulion-splitter": ["recipe.validated"],
     "circulion-merger": ["recipe.split", "chunk.processed"],
-    "circulion-distributor": ["recipe.merged"],
+    "circulion-distributor": ["recipe.merged", "recipe.withdrawal_requested", "recipe.restore_requested"],
 }
 QUEUES = ["circulion-upload-validate", "circulion-splitter-work", *EVENTS_FILTERS]
 

@@ -14,8 +14,9 @@ app = Chalice(app_name="circulion-distributor")
 # limits is paths in progress, so waiting to gather a burst bought almost nothing while it was
 # most of an unloaded recipe's latency. Each batch the poller hands over (at most 10 records
 # without a window) becomes one invalidation with each path once; under load the batches
-# fill and coalesce by themselves. `reserved_concurrency` is 1 (.chalice/config.json): it
-# serialises pointer writes and invalidations, which CloudFront limits anyway.
+# fill and coalesce by themselves. `reserved_concurrency` (.chalice/config.json) is 1
+# locally; in prod it is sized for throughput (docs/CAPACITY.md): pointer writes and
+# invalidation plans are conditional writes, safe under concurrency.
 BATCH_SIZE = 10
 
 

@@ -5,9 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Response  # type: ignore[attr-defined]
-from chalice.app import Request
+from chalice.app import Rate, Request
 
-from chalicelib import api, bootstrap, fleet, handlers, http_edge, notifications, openapi, roles, withdrawal
+from chalicelib import (  # the fleet routes (issue 17)
+    api,
+    bootstrap,
+    command_sweep,
+    fleet,
+    handlers,
+    http_edge,
+    notifications,
+    openapi,
+    roles,
+    withdrawal,
+)
 from chalicelib.auth import Principal
 from chalicelib.fleet_models import WithdrawRecipe
 from chalicelib.http_edge import error_response, json_response, parse_body, view
@@ -184,3 +195,9 @@ def _trace_of(deps: bootstrap.Deps, recipe_id: str) -> str | None:
 @app.on_sqs_message(queue=RESOURCES.upload_status_queue, batch_size=10)
 def track_status(event: Any) -> BatchResponse:
     return for_each_record(event, LIFECYCLE, handlers.track_status, bootstrap.deps(), TRACK_STATUS)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def resend_commands(event: Any) -> dict[str, int]:
+    deps = bootstrap.deps()
+    return {"resent": command_sweep.resend_due(deps.fleet)}

@@ -61,7 +61,7 @@ def test_scenarios_are_quoted_per_thousand_recipes_or_per_gib() -> None:
 def test_memory_is_what_the_prod_stage_deploys() -> None:
     memory = function_memory_mb()
     assert memory["splitter.process_chunk"] == 1024
-    assert memory["distributor.distribute"] == 256
+    assert memory["merger.sweep"] == 256
     assert memory["upload.api"] == prices.LAMBDA_DEFAULT_MEMORY_MB
 
 

@@ -14,10 +14,12 @@ from botocore.config import Config
 from chalicelib.api import ApiDeps, UrlSigner
 from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
 from chalicelib.dynamo_name_index import DynamoNameIndex
+from chalicelib.dynamo_outbox import DynamoCommandOutbox
 from chalicelib.dynamo_store import DynamoRecipeStore
 from chalicelib.errors import Unavailable
 from chalicelib.fleet import FleetDeps
 from chalicelib.name_index import NameIndex
+from chalicelib.outbox import CommandOutbox
 from chalicelib.settings import UploadSettings
 from chalicelib.store import RecipeStore
 from chalicelib.upload_urls import S3UploadUrls, UploadUrls
@@ -47,6 +49,7 @@ class Deps:
     verifier: Callable[[], TokenVerifier]
     signer: Callable[[], UrlSigner]
     names: NameIndex
+    outbox: CommandOutbox
     clock: Callable[[], datetime] = field(default=_now)
 
     @property
@@ -61,6 +64,7 @@ class Deps:
             names=self.names,
             publisher=self.publisher,
             policy_signer=self.signer,  # type: ignore[arg-type]
+            outbox=self.outbox,
         )
 
 
@@ -149,4 +153,5 @@ def _real_deps() -> Deps:
         verifier=verifier,
         signer=signer,
         names=DynamoNameIndex(clients.client("dynamodb"), settings.resources.recipes_table, store),
+        outbox=DynamoCommandOutbox(clients.client("dynamodb"), settings.resources.recipes_table),
     )

@@ -20,6 +20,7 @@ from chalicelib.errors import NotFound, Unavailable
 from chalicelib.fleet_models import EdgeCredential, Latest, LiveView, NameList, NameSummary, NameView, VersionView
 from chalicelib.live import LiveVersion, live_version, matches_etag, newest_first
 from chalicelib.name_index import NameIndex
+from chalicelib.outbox import CommandOutbox
 from chalicelib.recipe import Recipe, name_problem
 from chalicelib.views import withdrawal_view
 from circulion.artifact_paths import name_prefix, pointer_key
@@ -34,6 +35,7 @@ class FleetDeps:
     names: NameIndex
     publisher: MessagePublisher
     policy_signer: Callable[[], PolicySigner]
+    outbox: CommandOutbox
 
 
 class NameListParams(BaseModel):

@@ -12,6 +12,7 @@ from chalicelib.bootstrap import Deps
 from chalicelib.content_check import check_object
 from chalicelib.errors import StoreConflict
 from chalicelib.notifications import NotificationIgnored, ObjectArrived
+from chalicelib.outbox import settle_outcome
 from chalicelib.projection import State, project
 from chalicelib.recipe import CONTENT_KINDS, Recipe, Status
 from circulion import log
@@ -125,6 +126,7 @@ def track_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
     then onto the names index (:mod:`chalicelib.names_projection`)."""
     _project_status(message, deps)
     names_projection.observe(message, deps.store, deps.names)
+    settle_outcome(message, deps.outbox)
     return []
 
 

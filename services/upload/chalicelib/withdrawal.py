@@ -3,14 +3,15 @@
 The recipe's record changes first (status, who, when, why and the request's sequence
 number, in one conditional write), then the command goes to the distributor, which owns
 the pointer. Asking again is a no-op on the record but sends the command again with the
-same sequence number: if the first answer was lost after the write but before the
-publish, the retry is what completes the withdrawal, and the distributor ignores a
-command whose sequence it already applied.
+same sequence number, and the distributor ignores a command whose sequence it already
+applied. A crash between the write and the publish is covered by the outbox
+(:mod:`chalicelib.outbox`): the scheduled sweep re-sends a command not confirmed in time.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 from chalicelib import views
 from chalicelib.api import owned
@@ -20,6 +21,7 @@ from chalicelib.fleet import FleetDeps
 from chalicelib.fleet_models import WithdrawRecipe
 from chalicelib.models import RecipeView
 from chalicelib.names_projection import refresh
+from chalicelib.outbox import PendingCommand
 from chalicelib.recipe import Recipe, Restoration, Status, Withdrawal
 from circulion.contracts import (
     ArtifactRef,
@@ -31,6 +33,8 @@ from circulion.contracts import (
 )
 
 _WRITE_ATTEMPTS = 5
+RESEND_AFTER = timedelta(seconds=60)
+"""How long a command may go unconfirmed before the sweep sends it again."""
 
 
 def _artifact(recipe: Recipe) -> ArtifactRef:
@@ -69,8 +73,19 @@ def _restore_command(recipe: Recipe, by: str) -> Envelope:
     )
 
 
+def command_for(recipe: Recipe) -> Envelope:
+    """The command the recipe's last withdraw/restore request sent (or should have)."""
+    if recipe.status is Status.WITHDRAWN:
+        return _withdrawal_command(recipe)
+    return _restore_command(recipe, recipe.restored.by if recipe.restored else "unknown")
+
+
 def _commit(recipe: Recipe, updated: Recipe, deps: FleetDeps) -> RecipeView:
-    deps.api.store.record_withdrawal(updated, deps.api.clock())
+    now = deps.api.clock()
+    # Noted before the write: a crash after it is re-sent by the sweep; a note whose write
+    # never happened is dropped by the sweep (the recipe's sequence does not match).
+    deps.outbox.note(PendingCommand(updated.recipe_id, updated.withdrawal_sequence, now + RESEND_AFTER))
+    deps.api.store.record_withdrawal(updated, now)
     stored = replace(updated, revision=recipe.revision + 1)
     refresh(deps.names, stored.tenant_id, stored.name)
     return views.recipe_view(stored)

@@ -1,9 +1,12 @@
-"""In-memory :class:`NameIndex` over the in-memory recipe store."""
+"""In-memory :class:`NameIndex` over the in-memory recipe store, and the command outbox."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from chalicelib.live import LiveVersion
 from chalicelib.name_index import NameEntry, NameIndex, NamePage, after_name, name_cursor
+from chalicelib.outbox import CommandOutbox, PendingCommand
 from chalicelib.recipe import Recipe
 from tests.fakes import InMemoryRecipeStore
 
@@ -37,3 +40,18 @@ class InMemoryNameIndex(NameIndex):
         page = names[:limit]
         entries = [NameEntry(n, self.rows[(tenant_id, n)]) for n in page]
         return NamePage(entries, name_cursor(tenant_id, page[-1]) if len(names) > limit else None)
+
+
+class InMemoryCommandOutbox(CommandOutbox):
+    def __init__(self) -> None:
+        self.pending: dict[str, PendingCommand] = {}
+
+    def note(self, command: PendingCommand) -> None:
+        self.pending[command.recipe_id] = command
+
+    def due(self, now: datetime, limit: int) -> list[PendingCommand]:
+        return [c for c in self.pending.values() if c.due_at <= now][:limit]
+
+    def settle(self, recipe_id: str, sequence: int) -> None:
+        if recipe_id in self.pending and self.pending[recipe_id].sequence == sequence:
+            del self.pending[recipe_id]
