@@ -35,16 +35,22 @@ class DistributionCaching:
     ttls: CachePolicyTtls
 
 
-def read_distribution(cloudfront: Any, max_ttl_s: float | None = None) -> DistributionCaching | None:
-    """The first distribution's id and cache policy TTLs (capped at ``max_ttl_s``)."""
+def read_distribution(cloudfront: Any, bucket: str, max_ttl_s: float | None = None) -> DistributionCaching | None:
+    """The id and cache policy TTLs (capped at ``max_ttl_s``) of the distribution in front
+    of ``bucket`` (an extra template may add others), else of the first one."""
     items = cloudfront.list_distributions().get("DistributionList", {}).get("Items") or []
     if not items:
         return None
-    distribution_id = str(items[0]["Id"])
+    in_front = [d for d in items if any(_serves(o, bucket) for o in d.get("Origins", {}).get("Items") or [])]
+    distribution_id = str((in_front or items)[0]["Id"])
     behaviour = cloudfront.get_distribution_config(Id=distribution_id)["DistributionConfig"]["DefaultCacheBehavior"]
     policy_id = str(behaviour.get("CachePolicyId") or "")
     ttls = MANAGED_POLICIES.get(policy_id) or _custom_policy(cloudfront, policy_id)
     return DistributionCaching(distribution_id, ttls.capped(max_ttl_s))
+
+
+def _serves(origin: dict[str, Any], bucket: str) -> bool:
+    return str(origin.get("DomainName", "")).split(".", 1)[0] == bucket
 
 
 def _custom_policy(cloudfront: Any, policy_id: str) -> CachePolicyTtls:
@@ -121,7 +127,7 @@ def caching_origin(cloudfront: Any, s3: Any, bucket: str, settings: EdgeSettings
 
     ``None`` (serve everything uncached) when the emulator has no distribution.
     """
-    caching = read_distribution(cloudfront, settings.edge_max_ttl_s)
+    caching = read_distribution(cloudfront, bucket, settings.edge_max_ttl_s)
     if caching is None:
         _log.warning("no CloudFront distribution: the edge caches nothing")
         return None

@@ -73,7 +73,8 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
             PublicKeyConfig={"CallerReference": "t", "Name": "t", "EncodedKey": public.decode()}
         )["PublicKey"]["Id"]
         cloudfront.create_key_group(KeyGroupConfig={"Name": "g", "Items": [key_id]})
-        distribution_id = _create_distribution(cloudfront)
+        _create_distribution(cloudfront, "some-other-bucket")  # the edge must pick the artifacts one
+        distribution_id = _create_distribution(cloudfront, BUCKET)
         pem = key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         )
@@ -88,10 +89,10 @@ def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
         server.stop()
 
 
-def _create_distribution(cloudfront: Any) -> str:
-    origin = {"Id": "a", "DomainName": f"{BUCKET}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
+def _create_distribution(cloudfront: Any, bucket: str) -> str:
+    origin = {"Id": "a", "DomainName": f"{bucket}.s3.amazonaws.com", "S3OriginConfig": {"OriginAccessIdentity": ""}}
     config = {
-        "CallerReference": "edge-cache",
+        "CallerReference": bucket,
         "Comment": "",
         "Enabled": True,
         "Origins": {"Quantity": 1, "Items": [origin]},
