@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,12 +78,21 @@ class InvalidationFeed:
         self._cache = cache
         self._lock = threading.Lock()
         self._marker = ""
+        self._listed_at = time.monotonic()
         ids, self._marker = self._ids()
         self._seen: set[str] = set(ids)
 
     def sync(self) -> None:
-        """Apply every invalidation not applied yet (one ListInvalidations, more if new)."""
+        """Apply every invalidation made before this call (one ListInvalidations, more if new).
+
+        Requests arriving together share one listing: a listing that began after a request
+        arrived has seen everything made before it.
+        """
+        arrived = time.monotonic()
         with self._lock:
+            if self._listed_at >= arrived:
+                return
+            self._listed_at = time.monotonic()
             try:
                 ids, marker = self._ids()
                 for invalidation_id in (i for i in ids if i not in self._seen):
@@ -93,7 +103,8 @@ class InvalidationFeed:
                 self._marker = marker  # only once every id before it was applied
             except ClientError:
                 # Serving a possibly stale object is what CloudFront does when it cannot
-                # invalidate in time; the next request tries again.
+                # invalidate in time; the next request (a waiting one too) tries again.
+                self._listed_at = float("-inf")
                 _log.warning("could not read the distribution's invalidations", exc_info=True)
 
     def _ids(self) -> tuple[list[str], str]:
