@@ -13,9 +13,9 @@ from pathlib import Path
 
 from circulion_cli.commands import OK, Io, client_for
 from circulion_cli.config import CliConfig
-from circulion_cli.errors import NotFound
+from circulion_cli.errors import ConnectionFailed, NotFound, ServerError
 from circulion_cli.fleet_models import NameDetails, NameSummary
-from circulion_cli.pull import Check, Puller, previous_path
+from circulion_cli.pull import Check, EdgeUnavailable, Puller, previous_path
 from circulion_cli.render import _table as table
 
 DEFAULT_INTERVAL_S = 10.0
@@ -34,7 +34,11 @@ def pull(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
 
 
 def watch(puller: Puller, io: Io, *, interval_s: float, as_json: bool, sleep: Sleep = time.sleep) -> int:
-    """Poll until Ctrl-C (exit 0), one line per change of the live version."""
+    """Poll until Ctrl-C (exit 0), one line per change of the live version.
+
+    Outages (no connection, 5xx from the API or the edge) are noted and polled through; a
+    download that does not verify ends the watch with exit 1, the old file in place.
+    """
     io.note(f"watching {puller.name} at the edge every {interval_s:g} s (Ctrl-C stops)")
     shown: str | None = None  # the live sha256 last reported ("" for none): one line per change
     try:
@@ -43,6 +47,8 @@ def watch(puller: Puller, io: Io, *, interval_s: float, as_json: bool, sleep: Sl
                 check = puller.check()
             except NotFound:  # nothing live and no credential left to poll the edge with
                 io.note(f"{puller.name}: no live version; asking again in {interval_s:g} s")
+            except (ConnectionFailed, ServerError, EdgeUnavailable) as exc:  # a robot outlives outages
+                io.note(f"{puller.name}: {exc.message}; trying again in {interval_s:g} s")
             else:
                 live = check.pointer.sha256 if check.pointer else ""
                 if live != shown:

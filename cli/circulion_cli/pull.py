@@ -32,6 +32,12 @@ RENEW_MARGIN = timedelta(minutes=5)
 """Renew a credential this long before it expires (or at 4/5 of a shorter lifetime)."""
 
 
+class EdgeUnavailable(ClientError):
+    """The edge answered 5xx (its origin failed, or it is restarting); worth another poll."""
+
+    code = "edge_unavailable"
+
+
 class EdgeRefused(ClientError):
     """The edge refused the credential even right after it was renewed."""
 
@@ -108,7 +114,7 @@ class Puller:
             self._pointer_etag = None
             return Check(404, x_cache, None, replaced=False)
         if response.status != 200:
-            raise UnexpectedResponse(f"edge answered HTTP {response.status} for {self.name}'s pointer")
+            raise _edge_error(response.status, f"{self.name}'s pointer")
         try:
             pointer = Pointer.model_validate_json(response.body)
         except ValueError as exc:
@@ -174,7 +180,7 @@ class Puller:
                 raise
         if not 200 <= response.status < 300:
             tmp.unlink(missing_ok=True)
-            raise UnexpectedResponse(f"edge answered HTTP {response.status} for {self.name} {pointer.version}")
+            raise _edge_error(response.status, f"{self.name} {pointer.version}")
         digest = sink.digest.hexdigest()
         if sink.size != pointer.size or digest != pointer.sha256:
             tmp.unlink(missing_ok=True)
@@ -183,6 +189,12 @@ class Puller:
                 f"{pointer.size} bytes {pointer.sha256}; {self.dest} left as it was"
             )
         install(tmp, self.dest)
+
+
+def _edge_error(status: int, what: str) -> ClientError:
+    if status >= 500:
+        return EdgeUnavailable(f"edge answered HTTP {status} for {what}")
+    return UnexpectedResponse(f"edge answered HTTP {status} for {what}")
 
 
 def previous_path(dest: Path) -> Path:

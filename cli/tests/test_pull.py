@@ -36,6 +36,7 @@ class FakeEdge:
     pointer: dict[str, object] | None = None
     valid_signatures: set[str] = field(default_factory=set)
     corrupt_next_download: bool = False
+    failing_polls: int = 0
     refuse_all: bool = False
     polls: list[dict[str, str]] = field(default_factory=list)
 
@@ -62,6 +63,9 @@ class FakeEdge:
         self, method: str, url: str, *, headers: dict[str, str] | None = None, body: bytes | Readable | None = None
     ) -> HttpResponse:
         self.polls.append(dict(headers or {}))
+        if self.failing_polls:
+            self.failing_polls -= 1
+            return HttpResponse(502, b"<Error><Code>OriginError</Code></Error>")
         if not self._allowed(url):
             return HttpResponse(403, b"<Error/>")
         if self.pointer is None:
@@ -268,6 +272,16 @@ def test_watch_prints_one_line_per_change_and_stops_cleanly_on_ctrl_c(
     assert [(line["version"], line["replaced"]) for line in lines] == [("1.0.0", True), ("1.1.0", True)]
     assert lines[1]["previous_version"] == "1.0.0"
     assert lines[1]["edge_cache"] == "Miss from cloudfront"
+
+
+def test_watch_polls_through_an_edge_outage(edge: FakeEdge, clock: list[datetime], tmp_path: Path) -> None:
+    puller, _ = puller_for(edge, clock, tmp_path / "f.zip")
+    script = iter([lambda: setattr(edge, "failing_polls", 2), lambda: None, lambda: None, _interrupt])
+    out, err = io.StringIO(), io.StringIO()
+    code = watch(puller, Io(out, err), interval_s=1.0, as_json=True, sleep=lambda s: next(script)())
+    assert code == 0
+    assert err.getvalue().count("edge answered HTTP 502") == 2
+    assert [json.loads(line)["version"] for line in out.getvalue().splitlines()] == ["1.0.0"]
 
 
 def _interrupt() -> None:
