@@ -156,7 +156,7 @@ class Stack:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-EDGE_MAX_TTL_S = float(os.environ.get("CIRCULION_EDGE_MAX_TTL_S", "15"))
+EDGE_MAX_TTL_S = float(os.environ.get("CIRCULION_EDGE_MAX_TTL_S", "20"))
 """The edge's TTL ceiling in the stacks tests start: waiting out a TTL takes seconds."""
 
 
