@@ -51,8 +51,9 @@ lint: setup ## ruff, mypy and cfn-lint
 	@set -e; for s in $(SERVICES); do (cd services/$$s && ../../$(BIN)/mypy --config-file ../../pyproject.toml app.py chalicelib); done
 	$(BIN)/cfn-lint infra/*.yaml
 
-schemas: setup ## regenerate the JSON Schema snapshots of the event contracts
+schemas: setup ## regenerate the JSON Schema snapshots of the event contracts and the recipe format
 	$(PY) -m circulion.contracts.snapshots write
+	$(PY) -m circulion.recipes.json_schema write
 
 bench: setup ## measure speed, memory and scaling; results in bench/results/
 	$(PY) -m bench.run
