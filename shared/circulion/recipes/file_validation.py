@@ -1,6 +1,8 @@
 """Validating a whole local file the way the pipeline does, in parallel over byte ranges.
 
-The file is cut by the splitter's own plan (:func:`~circulion.recipes.chunk_plan.plan_chunks`),
+First the upload's content check (:class:`~circulion.recipes.content_sniff.ContentSniffer`:
+UTF-8, byte order mark, the first byte or line), which refuses a file before any chunk is
+read. Then the file is cut by the splitter's own plan (:func:`~circulion.recipes.chunk_plan.plan_chunks`),
 each range is judged by the chunk workers' :class:`~circulion.recipes.chunk_validation.ChunkValidator`
 (the same record-ownership rule), and the outcomes are combined with the merger's rules
 (:func:`~circulion.recipes.step_order_issues`, :func:`~circulion.recipes.merge.merge_issues`):
@@ -25,6 +27,7 @@ from multiprocessing.pool import AsyncResult
 from circulion.contracts.events import ChunkSpan, RecipeKind, StepIdRange, ValidationIssue
 from circulion.recipes.chunk_plan import plan_chunks
 from circulion.recipes.chunk_validation import ChunkValidator
+from circulion.recipes.content_sniff import CONTENT_TYPES, FileSniff
 from circulion.recipes.issue_log import IssueLog
 from circulion.recipes.limits import ValidationLimits
 from circulion.recipes.merge import merge_issues
@@ -63,7 +66,7 @@ class Verdict:
 
 
 def validate_range(
-    path: str, kind: RecipeKind, span: ChunkSpan, size: int, total_chunks: int, limits: ValidationLimits
+    path: str, kind: RecipeKind, span: ChunkSpan, *, size: int, total_chunks: int, limits: ValidationLimits
 ) -> RangeOutcome:
     """Judge ``span`` of the file at ``path`` exactly as the chunk worker for it would."""
     with open(path, "rb") as handle:
@@ -138,48 +141,53 @@ def validate_file(
         direct_threshold=limits.direct_threshold_bytes,
         max_document_bytes=limits.max_document_bytes,
     )
-    builder = VerdictBuilder(size, limits)
-    judge = partial(_judge, path, kind, size, plan.total_chunks, limits)
-    done = 0
+    if kind == "asset":  # opaque bytes: nothing to validate
+        return Verdict(size, plan.total_chunks, 0, 0)
+    run = _Run(path, kind, size, limits, on_progress)
+    judge = partial(validate_range, path, kind, size=size, total_chunks=plan.total_chunks, limits=limits)
     workers = min(processes or os.cpu_count() or 1, plan.total_chunks)
-    if kind == "asset" or workers <= 1:
-        outcomes = map(judge, plan.spans)
-        for outcome in outcomes:
-            builder.add(outcome)
-            done += outcome.span.end - outcome.span.start
-            if on_progress is not None:
-                on_progress(done, size)
-        return builder.finish()
+    if workers <= 1:
+        for span in plan.spans:
+            run.add(judge(span))
+        return run.finish()
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         pending: deque[AsyncResult[RangeOutcome]] = deque()
-        spans = iter(plan.spans)
-        for span in spans:
+        for span in plan.spans:
             pending.append(pool.apply_async(judge, (span,)))
             while len(pending) >= 2 * workers:
-                done = _take(pending, builder, done, size, on_progress)
+                run.add(run.wait(pending.popleft()))
         while pending:
-            done = _take(pending, builder, done, size, on_progress)
-    return builder.finish()
+            run.add(run.wait(pending.popleft()))
+    return run.finish()
 
 
-def _take(
-    pending: deque[AsyncResult[RangeOutcome]],
-    builder: VerdictBuilder,
-    done: int,
-    size: int,
-    on_progress: OnProgress | None,
-) -> int:
-    outcome = pending.popleft().get()
-    builder.add(outcome)
-    done += outcome.span.end - outcome.span.start
-    if on_progress is not None:
-        on_progress(done, size)
-    return done
+class _Run:
+    """One validation: the upload's content check (in this process, while the ranges are
+    judged in others), the ranges' outcomes in order, and the progress."""
 
+    def __init__(
+        self, path: str, kind: RecipeKind, size: int, limits: ValidationLimits, on_progress: OnProgress | None
+    ) -> None:
+        self._sniff = FileSniff(path, CONTENT_TYPES[kind])
+        self._builder = VerdictBuilder(size, limits)
+        self._size = size
+        self._done = 0
+        self._on_progress = on_progress
 
-def _judge(
-    path: str, kind: RecipeKind, size: int, total_chunks: int, limits: ValidationLimits, span: ChunkSpan
-) -> RangeOutcome:
-    if kind == "asset":  # opaque bytes: nothing to validate
-        return RangeOutcome(span, (), 0, None, 0, 0)
-    return validate_range(path, kind, span, size, total_chunks, limits)
+    def wait(self, result: AsyncResult[RangeOutcome]) -> RangeOutcome:
+        while not result.ready() and self._sniff.step():
+            pass
+        return result.get()
+
+    def add(self, outcome: RangeOutcome) -> None:
+        self._builder.add(outcome)
+        self._done += outcome.span.end - outcome.span.start
+        if self._on_progress is not None:
+            self._on_progress(self._done, self._size)
+
+    def finish(self) -> Verdict:
+        verdict = self._builder.finish()
+        refused = self._sniff.issues()
+        if refused:  # the upload refuses the file before any chunk is validated
+            return Verdict(verdict.size_bytes, verdict.chunks, 0, len(refused), refused)
+        return verdict

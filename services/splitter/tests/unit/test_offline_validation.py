@@ -1,5 +1,6 @@
 """``circulion validate``'s verdict is the pipeline's: the shared file validator against the
-chunk workers' own :func:`process`, chunk by chunk, and the merger's shared composition.
+upload's content check, the chunk workers' own :func:`process` chunk by chunk, and the
+merger's shared composition.
 
 For generated documents and streams, valid and broken, cut at random chunk sizes, the
 verdict and every problem's position (line, byte offset, step id), code and message are
@@ -21,6 +22,7 @@ from chalicelib.settings import SplitterSettings
 from chalicelib.worker import process, validation_limits
 from circulion.contracts.events import ProcessChunkPayload, RecipeKind, ValidationIssue
 from circulion.recipes import examples, step_order_issues
+from circulion.recipes.content_sniff import CONTENT_TYPES, ContentSniffer
 from circulion.recipes.file_validation import Verdict, validate_file
 from circulion.recipes.merge import merge_issues
 from tests.fakes import World
@@ -40,7 +42,14 @@ Position = tuple[str, str, int | None, int | None, int | None]
 
 
 def pipeline(data: bytes, kind: RecipeKind, chunk_size: int) -> tuple[bool, int, list[Position]]:
-    """What the splitter's workers and the merger decide, chunk by chunk."""
+    """What the pipeline decides: the upload's content check (the shared sniffer its
+    ``check_object`` feeds), then the splitter's workers chunk by chunk and the merger."""
+    sniffer = ContentSniffer(CONTENT_TYPES[kind])
+    for start in range(0, len(data), 97):
+        sniffer.feed(data[start : start + 97])
+    refused = sniffer.finish()
+    if refused:
+        return True, len(refused), positions(refused)
     message = World().upload("r", data, kind)
     plan = plan_chunks(len(data), kind, chunk_size=chunk_size, direct_threshold=0, max_document_bytes=1500)
     results = []
@@ -88,12 +97,13 @@ BREAKS = {
 @st.composite
 def streams(draw: st.DrawFn) -> bytes:
     breaks = draw(st.lists(st.sampled_from(sorted(BREAKS)), min_size=0, max_size=40))
-    head = draw(st.sampled_from(["ok", "ok", "ok", "broken", "blank", "none"]))
+    head = draw(st.sampled_from(["ok", "ok", "ok", "ok", "broken", "blank", "none", "bom"]))
     header = {
         "ok": examples.line(examples.HEADER),
         "broken": examples.line({**examples.HEADER, "version": "one"}),
         "blank": b"\n",
         "none": b"",
+        "bom": b"\xef\xbb\xbf" + examples.line(examples.HEADER),
     }[head]
     body = b"".join(BREAKS[kind](examples.step(number)) for number, kind in enumerate(breaks, start=1))
     tail = draw(st.sampled_from([b"", b"", b"\n", b'{"step_id": 9999'])) if breaks else b""
