@@ -1,7 +1,7 @@
 """The recipe format as JSON Schema (draft 2020-12), generated from the models.
 
 The models are the one source of truth: the schemas here are derived from them, units are
-read off the field names (the same naming rule :func:`~circulion.recipes.limits_violations`
+read off the field names (the same naming rule :func:`~circulion.recipes.limit_violations`
 relies on), and snapshots under ``schemas/`` are what the upload API serves and customers
 pin. A model change that changes a schema fails the snapshot test until
 ``python -m circulion.recipes.json_schema write`` (``make schemas``) is run and committed.
