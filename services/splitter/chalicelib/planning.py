@@ -14,9 +14,9 @@ from circulion.contracts.events import (
     RecipeSplitPayload,
     RecipeValidated,
 )
-from circulion.recipes.chunk_plan import ChunkPlan, plan_chunks
+from circulion.recipes.chunk_plan import MAX_CHUNKS, ChunkPlan, fitting_chunk_size, plan_chunks
 
-__all__ = ["ChunkPlan", "chunk_tasks", "plan_chunks", "recipe_split"]
+__all__ = ["MAX_CHUNKS", "ChunkPlan", "chunk_tasks", "fitting_chunk_size", "plan_chunks", "recipe_split"]
 
 
 def chunk_tasks(message: RecipeValidated, plan: ChunkPlan) -> list[ProcessChunk]:
