@@ -67,6 +67,12 @@ class ChunkValidator:
             if self._scanner.first_offset < span.start:
                 self._feed(read(self._scanner.first_offset, span.start))
 
+    @property
+    def wants_bytes(self) -> bool:
+        """Whether the chunk's bytes matter to the verdict (not for a document too large to
+        validate, nor once a stream chunk's last owned record is read)."""
+        return self._document is not None or (self._scanner is not None and not self._scanner.done)
+
     def feed(self, piece: bytes) -> None:
         """The chunk's next bytes."""
         if self._document is not None:

@@ -79,6 +79,8 @@ def validate_range(
         validator = ChunkValidator(read, kind, span, size=size, total_chunks=total_chunks, limits=limits, issues=issues)
         newlines = 0
         for start in range(span.start, span.end, PIECE_BYTES):
+            if not validator.wants_bytes:
+                break  # only newline counts are left to gather, and they matter only to streams
             piece = read(start, min(start + PIECE_BYTES, span.end))
             newlines += piece.count(b"\n")
             validator.feed(piece)
@@ -143,7 +145,10 @@ def validate_file(
     )
     if kind == "asset":  # opaque bytes: nothing to validate
         return Verdict(size, plan.total_chunks, 0, 0)
-    run = _Run(path, kind, size, limits, on_progress)
+    # The API refuses to create a document recipe this large (413 document_too_large), so no
+    # content check runs; chunk 0 says the same without reading a byte.
+    sniffed = kind == "stream" or size <= limits.max_document_bytes
+    run = _Run(FileSniff(path, CONTENT_TYPES[kind]) if sniffed else None, size, limits, on_progress)
     judge = partial(validate_range, path, kind, size=size, total_chunks=plan.total_chunks, limits=limits)
     workers = min(processes or os.cpu_count() or 1, plan.total_chunks)
     if workers <= 1:
@@ -166,16 +171,16 @@ class _Run:
     judged in others), the ranges' outcomes in order, and the progress."""
 
     def __init__(
-        self, path: str, kind: RecipeKind, size: int, limits: ValidationLimits, on_progress: OnProgress | None
+        self, sniff: FileSniff | None, size: int, limits: ValidationLimits, on_progress: OnProgress | None
     ) -> None:
-        self._sniff = FileSniff(path, CONTENT_TYPES[kind])
+        self._sniff = sniff
         self._builder = VerdictBuilder(size, limits)
         self._size = size
         self._done = 0
         self._on_progress = on_progress
 
     def wait(self, result: AsyncResult[RangeOutcome]) -> RangeOutcome:
-        while not result.ready() and self._sniff.step():
+        while not result.ready() and self._sniff is not None and self._sniff.step():
             pass
         return result.get()
 
@@ -187,7 +192,7 @@ class _Run:
 
     def finish(self) -> Verdict:
         verdict = self._builder.finish()
-        refused = self._sniff.issues()
+        refused = self._sniff.issues() if self._sniff is not None else []
         if refused:  # the upload refuses the file before any chunk is validated
             return Verdict(verdict.size_bytes, verdict.chunks, 0, len(refused), refused)
         return verdict
