@@ -113,7 +113,7 @@ def emit(
     --------
     >>> metrics.emit("splitter", "BytesIn", 8_388_608, "Bytes", function="process_chunk")
     """
-    emit_many(service, {name: (value, unit)}, rollups=rollups, **dimensions)
+    _write(document(service, {name: (value, unit)}, dimensions, time.time(), rollups))
 
 
 def emit_many(
@@ -137,7 +137,11 @@ def emit_many(
     >>> metrics.emit_many("upload", {"EndToEndLatency": (812.0, "Milliseconds")},
     ...                   rollups=[("kind",)], kind="document", size_class="small")
     """
-    sys.stdout.write(json.dumps(document(service, values, dimensions, time.time(), rollups, full_set=full_set)) + "\n")
+    _write(document(service, values, dimensions, time.time(), rollups, full_set=full_set))
+
+
+def _write(doc: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(doc) + "\n")
     sys.stdout.flush()
 
 
