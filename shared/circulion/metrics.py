@@ -3,7 +3,7 @@
 In Lambda, CloudWatch turns these lines into metrics with no API call; locally they are
 ordinary log lines an operator can grep. The document follows the EMF specification: an
 ``_aws`` object with a millisecond ``Timestamp`` and one ``CloudWatchMetrics`` directive
-(namespace, one dimension set, metric names and units), and every dimension and metric as
+(namespace, its dimension sets, metric names and units), and every dimension and metric as
 a top-level member. The recipe, tenant and trace of the current log context ride along as
 plain properties — searchable in Logs Insights, never dimensions, whose cardinality (and
 price) must stay bounded.
@@ -26,9 +26,9 @@ dashboard; the dimension sets after each name, ``service`` always included):
   (function).
 
 Expected number of CloudWatch metrics (what is billed): with 3 kinds, 4 size classes, 5
-stages, T tenants and C rejection codes, about 12 + 3 (end-to-end) + 20 (stages) +
-(1 + T) + (1 + T + C) + (1 + T + 6) (outcomes) + 8 (splitter) + 8 (merger) + 3 + months
-(distributor) + 16 (consumers) ≈ 100 + 3 T + C: ~130 for ten tenants and twenty codes.
+stages, 6 failure stages, T tenants and C rejection codes: 15 (end-to-end) + 20 (stages) +
+(1 + T) + (1 + T + C) + (1 + T + 6) (outcomes) + 12 (splitter) + 8 (merger) + 2 + one per
+month (distributor) + 12 (consumers) ≈ 80 + 3 T + C: ~130 for ten tenants and twenty codes.
 Tenants appear only on the three outcome counts, so a new tenant adds three metrics.
 """
 
