@@ -84,3 +84,23 @@ def add_function_alarms(template: dict[str, Any], function_type: str, exports: I
         props = resource["Properties"]
         added.update(function_alarms(logical_id, str(props["FunctionName"]), int(props.get("Timeout", 3)), topic))
     resources.update(added)
+
+
+def terraform_alarms(functions: dict[str, Any], topic: str) -> dict[str, dict[str, Any]]:
+    """The same alarms for Chalice's Terraform (``aws_cloudwatch_metric_alarm``), by resource name."""
+    found: dict[str, dict[str, Any]] = {}
+    for name, body in functions.items():
+        reference = f"${{aws_lambda_function.{name}.function_name}}"
+        alarms = function_alarms(name, str(body["function_name"]), int(body.get("timeout", 3)), topic)
+        for suffix, alarm in zip(SUFFIXES, alarms.values(), strict=True):
+            props = alarm["Properties"]
+            resource = {_snake(key): value for key, value in props.items() if key != "Dimensions"}
+            resource["dimensions"] = {"FunctionName": reference}
+            found[f"{name}_{suffix.lower()}"] = resource
+    return found
+
+
+def _snake(key: str) -> str:
+    """``OKActions`` -> ``ok_actions``, ``EvaluationPeriods`` -> ``evaluation_periods``."""
+    special = {"OKActions": "ok_actions"}
+    return special.get(key) or "".join(f"_{c.lower()}" if c.isupper() else c for c in key).lstrip("_")

@@ -87,3 +87,19 @@ def test_every_packaged_function_has_its_three_alarms_wired_to_the_imported_topi
             assert mine["Duration"]["ExtendedStatistic"] == "p99"
             assert mine["Duration"]["Threshold"] == round(0.8 * timeout_ms)
     assert functions == 8  # api, validate, track_status, split, process_chunk, coordinate, sweep, distribute
+
+
+def test_the_terraform_variant_has_the_same_three_alarms_per_function(bundles: dict[str, Bundle]) -> None:
+    topic = f"${{data.aws_cloudformation_export.{ALARM_TOPIC_OUTPUT}.value}}"
+    for bundle in bundles.values():
+        config = json.loads(bundle.terraform_config.read_text())
+        alarms = config["resource"]["aws_cloudwatch_metric_alarm"]
+        for function in config["resource"]["aws_lambda_function"]:
+            mine = {
+                a["metric_name"]
+                for a in alarms.values()
+                if a["dimensions"] == {"FunctionName": f"${{aws_lambda_function.{function}.function_name}}"}
+                and a["alarm_actions"] == [topic]
+            }
+            assert mine == set(SUFFIXES), function
+        assert ALARM_TOPIC_OUTPUT in config["data"]["aws_cloudformation_export"]
