@@ -3,7 +3,9 @@
 On a terminal the screen switches to the alternate buffer (restored on exit, as ``top``
 does) and each refresh overwrites the previous one line by line, cut to the window's size.
 Without a terminal (a pipe, a log file) each refresh is printed after the last as plain
-lines (``--json``: one compact JSON document per line). Ctrl-C ends the watch with 0.
+lines (``--json``: one compact JSON document per line). A refresh that fails (the endpoint
+restarting, a throttled call) shows the error and the watch carries on. Ctrl-C ends the
+watch with 0.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from circulion.errors import CirculionError
 from circulion_cli.commands import OK, Io
 
 if TYPE_CHECKING:
@@ -38,15 +41,22 @@ def watch(take: Callable[[], OpsSnapshot], io: Io, interval_s: float, *, as_json
         io.out.write(ALTERNATE_SCREEN + HIDE_CURSOR)
     try:
         while True:
-            snapshot = take()
+            document: dict[str, object]
+            try:
+                snapshot = take()
+            except CirculionError as exc:
+                text = f"circulion ops: refresh failed: {exc.message} (retrying)"
+                document = {"error": exc.message}
+            else:
+                text, document = render_snapshot(snapshot), snapshot.as_json()
             if as_json:
-                io.out.write(json.dumps(snapshot.as_json(), default=str) + "\n")
+                io.out.write(json.dumps(document, default=str) + "\n")
             elif terminal:
                 size = shutil.get_terminal_size()
                 footer = f"\nrefresh every {interval_s:g} s  ·  Ctrl-C quits"
-                io.out.write(frame(render_snapshot(snapshot) + footer, size.columns, size.lines))
+                io.out.write(frame(text + footer, size.columns, size.lines))
             else:
-                io.out.write(render_snapshot(snapshot) + "\n\n")
+                io.out.write(text + "\n\n")
             io.out.flush()
             time.sleep(interval_s)
     except KeyboardInterrupt:

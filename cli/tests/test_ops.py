@@ -6,6 +6,7 @@ import io as stdio
 from datetime import UTC, datetime, timedelta
 
 from circulion_cli.commands import Io
+from circulion_cli.errors import AwsAccessFailed
 from circulion_cli.ops import OpsSnapshot
 from circulion_cli.ops_alarms import AlarmDefinition, AlarmState, evaluate
 from circulion_cli.ops_metrics import Percentiles
@@ -103,11 +104,14 @@ def test_without_a_terminal_the_watch_prints_plain_lines_until_interrupted() -> 
     taken = []
 
     def take() -> OpsSnapshot:
-        if len(taken) == 2:
-            raise KeyboardInterrupt
         taken.append(1)
+        if len(taken) == 2:
+            raise AwsAccessFailed("AWS unreachable: connection refused")
+        if len(taken) == 4:
+            raise KeyboardInterrupt
         return _snapshot()
 
     assert watch(take, Io(out, stdio.StringIO()), 0, as_json=False) == 0
     text = out.getvalue()
     assert text.count("circulion ops  ") == 2 and "\x1b[" not in text
+    assert "refresh failed: AWS unreachable: connection refused (retrying)" in text
