@@ -3,7 +3,8 @@
 After a change is stored: the stages it completed, the end-to-end latency when the recipe
 reached ``DISTRIBUTED``, and one count per outcome (distributed, rejected by its first
 issue's code, failed by stage). Emitted only for a change that was written, so a
-redelivered event counts nothing twice. Names and dimensions: :mod:`circulion.metrics`.
+redelivered event counts nothing twice (and a crash between the write and the emission
+loses that one datapoint: at most once). Names and dimensions: :mod:`circulion.metrics`.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def emit_for_change(recipe: Recipe, change: Change) -> None:
             )
         _count("Distributed", recipe)
     elif change.status is Status.REJECTED:
-        code = str(change.errors[0].get("code", "unknown")) if change.errors else "unknown"
+        code = str(change.errors[0].get("code") or "unknown") if change.errors else "unknown"
         _count("Rejected", recipe, code=code)
     elif change.status is Status.FAILED:
-        stage = str(change.errors[0].get("stage", "unknown")) if change.errors else "unknown"
+        stage = str(change.errors[0].get("stage") or "unknown") if change.errors else "unknown"
         _count("Failed", recipe, stage=stage)
 
 
