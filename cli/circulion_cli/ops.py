@@ -116,12 +116,24 @@ def add_parser(sub: Any, parents: list[argparse.ArgumentParser]) -> None:
     """``circulion ops`` on the CLI's sub-command parser (parents: ``--json``, ``--endpoint-url``)."""
     p = sub.add_parser("ops", parents=parents, help="pipeline health: queues, DLQs, alarms, stuck recipes, latency")
     p.add_argument("--watch", action="store_true", help="redraw in place every --interval seconds (Ctrl-C stops)")
-    p.add_argument("--interval", type=float, default=DEFAULT_REFRESH_S, help="seconds between redraws (default 2)")
+    p.add_argument(
+        "--interval", type=_positive_seconds, default=DEFAULT_REFRESH_S, help="seconds between redraws (default 2)"
+    )
     p.add_argument(
         "--stuck-after",
-        type=float,
+        type=_positive_seconds,
         default=DEFAULT_STUCK_AFTER_S,
         metavar="SECONDS",
         help=f"a recipe not terminal and unchanged this long is stuck (default {DEFAULT_STUCK_AFTER_S})",
     )
     p.set_defaults(run=ops)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text}")
+    return value
