@@ -6,8 +6,8 @@ Every Lambda function gets three, named ``<FunctionName>-errors`` / ``-throttles
 * ``Errors`` >= 1 in five minutes: the handlers report record failures through
   ``batchItemFailures``, so an error is an unhandled crash or a timeout;
 * ``Throttles`` >= 5 in each of two five-minute periods: an SQS event source may be
-  throttled now and then while it scales (the distributor's reserved concurrency is 1),
-  a sustained rate means work waits;
+  throttled now and then while it scales into a reserved concurrency (the distributor's
+  is 12 in prod), a sustained rate means work waits;
 * ``Duration`` p99 above 80 % of the function's timeout: it is about to start timing out.
 
 Each notifies the alarm topic the infra stack exports (``AlarmTopicArn``), on ALARM and OK.
