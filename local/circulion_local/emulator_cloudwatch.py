@@ -102,11 +102,17 @@ def sample_queues_once(now_ms: float | None = None) -> int:
 
 
 def _forget_old_samples(cloudwatch: Any, now: Any) -> None:
+    """Drop the leading datums older than :data:`KEEP_S`, in place: request threads keep
+    appending to the same list meanwhile, and a slice deletion is atomic under the GIL."""
     from datetime import timedelta
 
     cutoff = now - timedelta(seconds=KEEP_S)
-    if cloudwatch.metric_data and cloudwatch.metric_data[0].timestamp < cutoff:
-        cloudwatch.metric_data = [m for m in cloudwatch.metric_data if m.timestamp >= cutoff]
+    data = cloudwatch.metric_data
+    old = 0
+    while old < len(data) and data[old].timestamp < cutoff:
+        old += 1
+    if old:
+        del data[:old]
 
 
 def publish_queue_metrics(every_s: float = SAMPLE_EVERY_S) -> threading.Thread:

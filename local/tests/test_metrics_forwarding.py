@@ -82,3 +82,17 @@ def test_percentiles_are_nearest_rank() -> None:
     assert percentile(values, 99) == 99.0
     assert percentile([3.0], 95) == 3.0
     assert percentile([], 50) is None
+
+
+def test_the_emulator_forgets_samples_older_than_it_keeps() -> None:
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from circulion_local.emulator_cloudwatch import KEEP_S, _forget_old_samples
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    ages = (KEEP_S + 60, KEEP_S + 1, 10, 0)
+    cloudwatch = SimpleNamespace(metric_data=[SimpleNamespace(timestamp=now - timedelta(seconds=a)) for a in ages])
+    kept = cloudwatch.metric_data
+    _forget_old_samples(cloudwatch, now)
+    assert cloudwatch.metric_data is kept and len(kept) == 2  # in place: concurrent appends are not lost
