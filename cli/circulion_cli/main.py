@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from circulion.errors import CirculionError
-from circulion_cli import commands, precheck, sre, validate
+from circulion_cli import commands, ops, precheck, sre, validate
 from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
 from circulion_cli.errors import Unauthorized
@@ -89,6 +89,8 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
     p.add_argument("--ttl", type=_positive_int, help="lifetime in seconds")
     p.add_argument("--issuer-url", help="issuer base URL (env CIRCULION_ISSUER_URL)")
     p.set_defaults(run=commands.dev_token)
+
+    ops.add_parser(sub, [reads, aws])
 
     dlq = sub.add_parser("dlq", help="dead-letter queues (SRE)")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")
