@@ -149,6 +149,7 @@ def document() -> str:
         },
     }
     paths.update(openapi_fleet.paths(_op, _query, RecipeView))
+    openapi_fleet.document_roles(paths, {"description": _ERRORS["403"], **_json(ErrorBody)})
     paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
         "description": _ERRORS["410"],
         **_json(ErrorBody),
