@@ -74,7 +74,7 @@ def test_tracing_is_active_on_every_function_and_the_api(bundles: dict[str, Bund
         assert all(fn["Properties"]["Tracing"] == "Active" for fn in _functions(template).values())
         apis = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
         assert all(api["Properties"]["TracingEnabled"] is True for api in apis)
-    assert len(_functions(_sam(bundles["upload"]))) == 3
+    assert len(_functions(_sam(bundles["upload"]))) == 4  # api, validate, track_status, resend_commands
 
 
 def test_no_wildcard_resources_or_actions_except_x_ray(bundles: dict[str, Bundle]) -> None:

@@ -132,9 +132,12 @@ def test_merged_recipe_is_published_and_downloadable_through_the_edge(stack: Sta
     assert payload["pointer_path"] == f"/artifacts/{t}/arm-disassembly/latest.json"
     assert payload["invalidation_id"]
     assert pointer(stack, t, "arm-disassembly") | {"published_at": None} == {
+        "name": "arm-disassembly",
         "version": "1.0.0",
         "recipe_id": merged.recipe_id,
         "key": merged.payload.artifact.key,
+        "path": "/" + merged.payload.artifact.key,
+        "generation": 0,
         "sha256": merged.payload.artifact.sha256,
         "size": merged.payload.artifact.size_bytes,
         "published_at": None,

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib import recipe_schemas
+from chalicelib import openapi_fleet, recipe_schemas
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -27,8 +27,10 @@ REF = "#/components/schemas/{model}"
 _ERRORS = {
     "400": "invalid request",
     "401": "missing, expired or invalid token",
+    "403": "the token's role does not allow this (code forbidden)",
     "404": "no such recipe for this tenant",
     "409": "the recipe's state does not allow this",
+    "410": "the recipe was withdrawn (code withdrawn)",
 }
 
 
@@ -88,6 +90,7 @@ def document() -> str:
         Download,
         Health,
         ErrorBody,
+        *openapi_fleet.MODELS,
     ]
     _, schemas = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     list_params = [
@@ -144,6 +147,12 @@ def document() -> str:
                 "getDownload", "a signed URL to the distributed archive", Download, params=[_path_id()], errors=conflict
             )
         },
+    }
+    paths.update(openapi_fleet.paths(_op, _query, RecipeView))
+    openapi_fleet.document_roles(paths, {"description": _ERRORS["403"], **_json(ErrorBody)})
+    paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
+        "description": _ERRORS["410"],
+        **_json(ErrorBody),
     }
     doc = {
         "openapi": "3.1.0",

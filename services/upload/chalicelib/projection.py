@@ -45,7 +45,9 @@ _TARGET: dict[str, Status] = {
     "recipe.failed": Status.FAILED,
 }
 
-_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED})
+# WITHDRAWN is an operator's decision: no lifecycle event (a redelivered recipe.distributed
+# of the withdrawn version included) may undo it; only a restore request does.
+_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED, Status.WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,7 @@ class Change:
     errors: tuple[dict[str, object], ...] = ()
     artifact: Artifact | None = None
     milestone: tuple[str, datetime] | None = None
+    distributed_at: datetime | None = None
 
 
 def next_status(state: State, event_type: str, occurred_at: datetime) -> Status | None:
@@ -125,6 +128,7 @@ def _details(state: State, event: Envelope) -> dict[str, object]:
     if isinstance(event, RecipeDistributed):
         a = event.payload.artifact
         details["artifact"] = Artifact(a.bucket, a.key, a.size_bytes, a.sha256, event.payload.download_path)
+        details["distributed_at"] = event.occurred_at
     return details
 
 

@@ -125,7 +125,23 @@ class InMemoryRecipeStore(RecipeStore):
             updated = replace(updated, artifact=change.artifact)
         if change.milestone is not None:
             updated = replace(updated, milestones=(*current.milestones, change.milestone))
+        if change.distributed_at is not None:
+            updated = replace(updated, distributed_at=change.distributed_at)
         self.recipes[recipe.recipe_id] = updated
+
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        current = self.recipes[recipe.recipe_id]
+        if current.revision != recipe.revision:
+            raise StoreConflict("changed since read")
+        self.recipes[recipe.recipe_id] = replace(
+            current,
+            status=recipe.status,
+            withdrawn=recipe.withdrawn,
+            restored=recipe.restored,
+            withdrawal_sequence=recipe.withdrawal_sequence,
+            updated_at=now,
+            revision=current.revision + 1,
+        )
 
 
 @dataclass
