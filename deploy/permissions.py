@@ -35,12 +35,14 @@ UPLOAD: dict[str, FunctionGrants] = {
     # tenant index, abort = update + delete), presigned PUT/part URLs signed with this
     # role (so it needs PutObject and the data key), multipart list/complete/abort, and
     # the CDN signing key for download URLs and edge credentials. Names: the names index
-    # (Query, UpdateItem) and a name's version claims (Query). Withdraw/restore publish
-    # their command to the events topic.
+    # (Query, UpdateItem) and a name's version claims (Query, then BatchGetItem of their
+    # recipes). Withdraw/restore note their command in the outbox (PutItem) and publish it.
     "api_handler": (
         *baseline(),
         publish(),
-        table("Recipes", ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), indexes=("gsi1",)),
+        table(
+            "Recipes", ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), indexes=("gsi1",)
+        ),
         objects(
             "Uploads",
             ("PutObject", "GetObject", "AbortMultipartUpload", "ListMultipartUploadParts"),
@@ -70,7 +72,7 @@ UPLOAD: dict[str, FunctionGrants] = {
         *baseline(),
         *consume("UploadStatus"),
         publish(),
-        table("Recipes", ("GetItem", "Query", "UpdateItem", "DeleteItem")),
+        table("Recipes", ("GetItem", "BatchGetItem", "Query", "UpdateItem", "DeleteItem")),
     ),
     # Every minute: withdraw/restore commands still unconfirmed (the outbox partition) are
     # re-read with their recipe and published again, their note rewritten or deleted.

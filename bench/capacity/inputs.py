@@ -138,7 +138,7 @@ def design(repo: Path = REPO) -> Design:
         validate_range_bytes=upload.validate_range_bytes,
         recipes_index_projection=str(index["Projection"]["ProjectionType"]),
         max_chunks=int(
-            _constants(ast.parse((repo / "services/splitter/chalicelib/planning.py").read_text()))["MAX_CHUNKS"]
+            _constants(ast.parse((repo / "shared/circulion/recipes/chunk_plan.py").read_text()))["MAX_CHUNKS"]
         ),
     )
 

@@ -32,6 +32,8 @@ EVENTS_FILTERS = {
         "recipe.merged",
         "recipe.failed",
         "recipe.distributed",
+        "recipe.withdrawal_requested",
+        "recipe.restore_requested",
         "recipe.withdrawn",
         "recipe.restored",
     ],

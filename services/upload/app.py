@@ -16,6 +16,7 @@ from chalicelib import (  # the fleet routes (issue 17)
     http_edge,
     notifications,
     openapi,
+    recipe_schemas,
     roles,
     withdrawal,
 )
@@ -71,6 +72,20 @@ def health() -> Response:
 @view
 def openapi_document() -> Response:
     return Response(body=openapi.document(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas", methods=["GET"])
+@view
+def list_schemas() -> Response:
+    return Response(body=recipe_schemas.index(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas/{file_name}", methods=["GET"])
+@view
+def get_schema(file_name: str) -> Response:
+    return Response(
+        body=recipe_schemas.schema_text(file_name), headers={"Content-Type": recipe_schemas.SCHEMA_MEDIA_TYPE}
+    )
 
 
 @app.route("/recipes", methods=["POST"])

@@ -152,6 +152,6 @@ def _real_deps() -> Deps:
         urls=S3UploadUrls(_presigning_client(settings)),
         verifier=verifier,
         signer=signer,
-        names=DynamoNameIndex(clients.client("dynamodb"), settings.resources.recipes_table, store),
+        names=DynamoNameIndex(clients.client("dynamodb"), settings.resources.recipes_table),
         outbox=DynamoCommandOutbox(clients.client("dynamodb"), settings.resources.recipes_table),
     )

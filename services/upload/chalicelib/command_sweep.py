@@ -12,6 +12,8 @@ from circulion import log
 _log = logging.getLogger("circulion.upload.outbox")
 
 MAX_PER_SWEEP = 100
+MAX_RESENDS = 10
+"""A command the distributor never confirms (it dead-letters it) is not re-sent forever."""
 
 
 def resend_due(deps: FleetDeps) -> int:
@@ -25,8 +27,17 @@ def resend_due(deps: FleetDeps) -> int:
             # replaced the note already: nothing of this sequence to send.
             deps.outbox.settle(pending.recipe_id, pending.sequence)
             continue
+        if pending.resends >= MAX_RESENDS:
+            # The distributor keeps refusing it (its dead-letter queue holds the reason):
+            # an operator's redrive or a repeated request takes over from here.
+            _log.error(
+                "command never confirmed; no more re-sends",
+                extra=log.fields(recipe_id=recipe.recipe_id, sequence=pending.sequence, resends=pending.resends),
+            )
+            deps.outbox.settle(pending.recipe_id, pending.sequence)
+            continue
         deps.publisher.publish([command_for(recipe)])
-        deps.outbox.note(replace(pending, due_at=now + RESEND_AFTER))
+        deps.outbox.note(replace(pending, due_at=now + RESEND_AFTER, resends=pending.resends + 1))
         sent += 1
         _log.warning(
             "unconfirmed command re-sent", extra=log.fields(recipe_id=recipe.recipe_id, sequence=pending.sequence)

@@ -25,8 +25,13 @@ from chalicelib.name_index import (
     names_pk,
 )
 from chalicelib.recipe import Recipe
-from chalicelib.store import RecipeStore, name_pk
+from chalicelib.recipe_item import RECIPE_SK, from_item
+from chalicelib.store import name_pk, recipe_pk
 from circulion.errors import TransientError
+
+BATCH_GET_KEYS = 100
+"""DynamoDB's limit of keys per BatchGetItem."""
+_BATCH_ATTEMPTS = 5
 
 _ser = TypeSerializer()
 _de = TypeDeserializer()
@@ -41,10 +46,9 @@ def _load(item: dict[str, Any]) -> dict[str, Any]:
 
 
 class DynamoNameIndex(NameIndex):
-    def __init__(self, dynamodb: Any, table: str, recipes: RecipeStore) -> None:
+    def __init__(self, dynamodb: Any, table: str) -> None:
         self._db = dynamodb
         self._table = table
-        self._recipes = recipes
 
     def recipes_of(self, tenant_id: str, name: str) -> list[Recipe]:
         kwargs: dict[str, Any] = {
@@ -60,8 +64,24 @@ class DynamoNameIndex(NameIndex):
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
-        found = (self._recipes.get(i) for i in ids)
-        return [r for r in found if r is not None and r.tenant_id == tenant_id]
+        found = self._batch_get(ids)
+        return [r for r in found if r.tenant_id == tenant_id]
+
+    def _batch_get(self, recipe_ids: list[str]) -> list[Recipe]:
+        """The recipes, ``BATCH_GET_KEYS`` per request (a name's versions in a few round trips)."""
+        recipes: list[Recipe] = []
+        for start in range(0, len(recipe_ids), BATCH_GET_KEYS):
+            keys = [_dump({"pk": recipe_pk(i), "sk": RECIPE_SK}) for i in recipe_ids[start : start + BATCH_GET_KEYS]]
+            request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            for _ in range(_BATCH_ATTEMPTS):
+                response = self._call("batch_get_item", RequestItems=request)
+                recipes.extend(from_item(_load(i)) for i in response.get("Responses", {}).get(self._table, []))
+                request = response.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+            if request:
+                raise TransientError("the recipes of a name could not all be read; retry")
+        return recipes
 
     def note(self, tenant_id: str, name: str) -> None:
         self._call(

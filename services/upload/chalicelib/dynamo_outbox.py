@@ -36,6 +36,7 @@ class DynamoCommandOutbox(CommandOutbox):
                 **self._key(command.recipe_id),
                 "sequence": {"N": str(command.sequence)},
                 "due_at": {"S": command.due_at.isoformat(timespec="microseconds")},
+                "resends": {"N": str(command.resends)},
             },
         )
 
@@ -49,7 +50,12 @@ class DynamoCommandOutbox(CommandOutbox):
             ConsistentRead=True,
         )
         found = [
-            PendingCommand(i["sk"]["S"], int(i["sequence"]["N"]), datetime.fromisoformat(i["due_at"]["S"]))
+            PendingCommand(
+                i["sk"]["S"],
+                int(i["sequence"]["N"]),
+                datetime.fromisoformat(i["due_at"]["S"]),
+                int(i.get("resends", {}).get("N", "0")),
+            )
             for i in page.get("Items", [])
         ]
         return found[:limit]

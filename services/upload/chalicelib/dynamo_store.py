@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
-from chalicelib.recipe_item import RECIPE_SK, from_item, to_item, withdrawal_fields
+from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
 from circulion.errors import TransientError
 
@@ -193,7 +193,8 @@ class DynamoRecipeStore(RecipeStore):
         try:
             self._update(
                 recipe_id,
-                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now ADD revision :one",
+                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now, "
+                "arrived_at = if_not_exists(arrived_at, :now) ADD revision :one",
                 {
                     ":validating": Status.VALIDATING.value,
                     ":waiting": Status.AWAITING_UPLOAD.value,
@@ -227,6 +228,10 @@ class DynamoRecipeStore(RecipeStore):
         if change.artifact is not None:
             sets.append("artifact = :artifact")
             values[":artifact"] = json.dumps(change.artifact.__dict__)
+        if change.milestone is not None:
+            name, at = change.milestone
+            sets.append("milestones = :milestones")  # safe to rewrite whole: the write is revision-checked
+            values[":milestones"] = milestones_json({**dict(recipe.milestones), name: at})
         if change.distributed_at is not None:
             sets.append("distributed_at = :distributed_at")
             values[":distributed_at"] = change.distributed_at.isoformat()

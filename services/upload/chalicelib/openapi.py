@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from chalicelib import openapi_fleet
+from chalicelib import openapi_fleet, recipe_schemas
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -149,6 +149,7 @@ def document() -> str:
         },
     }
     paths.update(openapi_fleet.paths(_op, _query, RecipeView))
+    openapi_fleet.document_roles(paths, {"description": _ERRORS["403"], **_json(ErrorBody)})
     paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
         "description": _ERRORS["410"],
         **_json(ErrorBody),
@@ -162,5 +163,7 @@ def document() -> str:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearer": []}],
+        **recipe_schemas.openapi_links(),
     }
+    paths.update(recipe_schemas.openapi_paths())
     return json.dumps(doc)

@@ -87,3 +87,11 @@ def paths(op: Op, query: Query, recipe_view: type[BaseModel]) -> dict[str, Any]:
             )
         },
     }
+
+
+def document_roles(paths: dict[str, Any], forbidden: dict[str, Any]) -> None:
+    """Every operation that needs a token may also answer 403 (its role lacks the route)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            if operation.get("security") != []:
+                operation["responses"].setdefault("403", forbidden)

@@ -22,6 +22,7 @@ class PendingCommand:
     sequence: int
     due_at: datetime
     """Re-send it if still pending at this time."""
+    resends: int = 0
 
 
 class CommandOutbox(abc.ABC):

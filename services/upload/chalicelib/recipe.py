@@ -147,6 +147,17 @@ class Recipe:
     restored: Restoration | None = None
     withdrawal_sequence: int = 0
     """Withdraw and restore requests so far; each command event carries its number."""
+    arrived_at: datetime | None = None
+    """When validation first claimed the uploaded object: "upload complete" for the metrics."""
+    milestones: tuple[tuple[str, datetime], ...] = ()
+    """First time the projection saw each stage end (see :mod:`chalicelib.timings`)."""
+
+    def moments(self) -> dict[str, datetime]:
+        """Every milestone, the arrival included."""
+        found = dict(self.milestones)
+        if self.arrived_at is not None:
+            found.setdefault("arrived", self.arrived_at)
+        return found
 
     @property
     def kind(self) -> str:

@@ -96,7 +96,12 @@ class InMemoryRecipeStore(RecipeStore):
         if not free:
             return False
         self.recipes[recipe_id] = replace(
-            r, status=Status.VALIDATING, validation_lease_until=lease_until, updated_at=now, revision=r.revision + 1
+            r,
+            status=Status.VALIDATING,
+            validation_lease_until=lease_until,
+            updated_at=now,
+            revision=r.revision + 1,
+            arrived_at=r.arrived_at or now,
         )
         return True
 
@@ -118,6 +123,8 @@ class InMemoryRecipeStore(RecipeStore):
             updated = replace(updated, errors=change.errors)
         if change.artifact is not None:
             updated = replace(updated, artifact=change.artifact)
+        if change.milestone is not None:
+            updated = replace(updated, milestones=(*current.milestones, change.milestone))
         if change.distributed_at is not None:
             updated = replace(updated, distributed_at=change.distributed_at)
         self.recipes[recipe.recipe_id] = updated

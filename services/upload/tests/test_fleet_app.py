@@ -259,3 +259,4 @@ def test_openapi_documents_the_fleet_routes(client: Any) -> None:
     assert "202" in paths["/recipes/{recipe_id}/withdraw"]["post"]["responses"]
     assert "410" in paths["/recipes/{recipe_id}/download"]["get"]["responses"]
     assert {"Latest", "NameView", "NameList", "WithdrawRecipe"} <= set(doc["components"]["schemas"])
+    assert "403" in paths["/recipes"]["post"]["responses"] and "403" not in paths["/health"]["get"]["responses"]

@@ -29,7 +29,7 @@ def stores(request: pytest.FixtureRequest) -> Iterator[tuple[RecipeStore, NameIn
         return
     for store in _dynamo():
         assert isinstance(store, DynamoRecipeStore)
-        yield store, DynamoNameIndex(store._db, TABLE, store)
+        yield store, DynamoNameIndex(store._db, TABLE)
 
 
 def test_recipes_of_a_name_are_the_tenants_own(stores: tuple[RecipeStore, NameIndex]) -> None:
@@ -38,6 +38,9 @@ def test_recipes_of_a_name_are_the_tenants_own(stores: tuple[RecipeStore, NameIn
     store.create(make(2))
     store.create(make(3, tenant="globex"))
     store.create(make(4, name="other"))
+    for n in range(5, 130):  # more than one BatchGetItem's worth
+        store.create(make(n, name="many"))
+    assert len(index.recipes_of("acme", "many")) == 125
     assert sorted(r.recipe_id for r in index.recipes_of("acme", "n")) == [make(1).recipe_id, make(2).recipe_id]
     assert index.recipes_of("acme", "missing") == []
 

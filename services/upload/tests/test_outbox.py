@@ -109,11 +109,23 @@ def outbox(request: pytest.FixtureRequest) -> Any:
 def test_outbox_contract(outbox: CommandOutbox) -> None:
     t = utc(2026, 12, 1)
     outbox.note(PendingCommand("a", 1, t))
-    outbox.note(PendingCommand("b", 1, t + timedelta(minutes=5)))
+    outbox.note(PendingCommand("b", 1, t + timedelta(minutes=5), resends=3))
     assert [c.recipe_id for c in outbox.due(t + timedelta(seconds=1), 10)] == ["a"]
     outbox.note(PendingCommand("a", 2, t))  # a newer request replaces the note
     outbox.settle("a", 1)  # the old one's outcome: keeps the newer note
     assert [(c.recipe_id, c.sequence) for c in outbox.due(t + timedelta(minutes=6), 10)] == [("a", 2), ("b", 1)]
     outbox.settle("a", 2)
     outbox.settle("a", 2)  # idempotent
-    assert [c.recipe_id for c in outbox.due(t + timedelta(minutes=6), 10)] == ["b"]
+    assert [(c.recipe_id, c.resends) for c in outbox.due(t + timedelta(minutes=6), 10)] == [("b", 3)]
+
+
+def test_a_command_never_confirmed_stops_being_resent(world: World, clock: Clock) -> None:
+    with Client(app) as client:
+        rid = distributed(client, world, "1.0.0")
+        call(client, world, "POST", f"/recipes/{rid}/withdraw", {"reason": "bad"}, role="admin")
+        sent = 0
+        for _ in range(15):
+            clock.now += timedelta(seconds=61)
+            sent += client.lambda_.invoke("resend_commands", scheduled_event()).payload["resent"]
+        assert sent == 10 and world.outbox.pending == {}
+        assert len(commands(world)) == 11  # the request's own, then ten re-sends
