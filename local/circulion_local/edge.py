@@ -13,7 +13,10 @@
   CDN path of that key, so the two cannot disagree; the object is streamed in 64 KiB
   pieces, never held whole, with ``ETag``, ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
 * a single ``Range`` gets ``206`` with ``Content-Range``, an unsatisfiable one ``416``;
-  several ranges or a malformed header are ignored (``200``), as RFC 9110 allows.
+  several ranges or a malformed header (a number of thousands of digits included) are
+  ignored (``200``), as RFC 9110 allows;
+* any method but ``GET`` and ``HEAD`` gets ``403`` with CloudFront's XML, as a
+  distribution whose allowed methods are those two answers.
 
 Trusted public keys are read from the emulator's CloudFront (distribution → key groups →
 public keys) when the edge starts, and re-read when a URL names a key pair the edge does
@@ -44,7 +47,10 @@ from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SE
 
 STREAM_CHUNK = 64 * 1024
 KEY_REFRESH_INTERVAL_S = 2.0
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# 19 digits reach past any object; a longer number is "unparseable" and the header ignored
+# (RFC 9110 allows it), rather than handed to int(), whose digit limit dropped the connection.
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+ALLOWED_METHODS = ("GET", "HEAD")  # the distribution's AllowedMethods
 
 _log = logging.getLogger("circulion.edge")
 
@@ -61,7 +67,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """
     if not header:
         return None
-    match = _RANGE.match(header.strip().replace(" ", ""))
+    match = _RANGE.fullmatch(header.strip().replace(" ", ""))
     if match is None:
         return None
     first, last = match.groups()
@@ -174,6 +180,24 @@ class EdgeHandler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:
         self._serve(with_body=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a do_<METHOD> with 501 and HTML; CloudFront
+        # answers a method the distribution does not allow with 403 and XML.
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        self.close_connection = True  # any request body is left unread
+        self._error(
+            403,
+            "MethodNotAllowed",
+            "This distribution is not configured to allow the HTTP request method that was used for this "
+            f"request. The distribution supports only {', '.join(ALLOWED_METHODS)}.",
+            with_body=True,
+            extra={"Allow": ", ".join(ALLOWED_METHODS)},
+        )
 
     def log_message(self, format: str, *args: Any) -> None:
         _log.debug("edge %s - %s", self.address_string(), format % args)

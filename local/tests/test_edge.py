@@ -42,6 +42,10 @@ DATA = bytes(range(256)) * 1000 + b"tail"
         ("bytes=3-1", 10, None),
         ("bytes=0-1,4-5", 10, None),
         ("items=0-1", 10, None),
+        ("bytes=0-3\n", 10, (0, 3)),
+        ("bytes=" + "9" * 5000 + "-", 10, None),
+        ("bytes=0-" + "9" * 5000, 10, None),
+        ("bytes=-" + "1" * 20, 10, None),
     ],
 )
 def test_parse_range(header: str | None, size: int, expected: tuple[int, int] | None) -> None:
@@ -272,3 +276,15 @@ def test_the_query_never_changes_the_key_served(running: tuple[str, CdnUrlSigner
     assert (status, body) == (200, DATA)
     status, _ = raw_request(base, target_of(signed(running)).replace("?", f"?x-id={OTHER_KEY}&", 1))
     assert status == 403  # an added parameter is part of the canned policy's resource
+
+
+def test_a_range_of_thousands_of_digits_is_ignored_not_a_dropped_connection(running: tuple[str, CdnUrlSigner]) -> None:
+    status, body = raw_request(running[0], target_of(signed(running)), extra=f"Range: bytes=0-{'9' * 5000}\r\n")
+    assert (status, body) == (200, DATA)
+
+
+@pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "PROPFIND"])
+def test_methods_the_distribution_does_not_allow_get_403_xml(running: tuple[str, CdnUrlSigner], method: str) -> None:
+    status, body = raw_request(running[0], target_of(signed(running)), method=method, extra="Content-Length: 0\r\n")
+    assert status == 403
+    assert body.startswith(b"<?xml") and b"<Code>MethodNotAllowed</Code>" in body
