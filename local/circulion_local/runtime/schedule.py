@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-_RATE = re.compile(r"^rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)$")
-_CRON = re.compile(r"^cron\((.+)\)$")
+_RATE = re.compile(r"rate\(\s*(\d+)\s+(minute|minutes|hour|hours|day|days)\s*\)")
+_CRON = re.compile(r"cron\((.+)\)")
 _UNITS = {"minute": timedelta(minutes=1), "hour": timedelta(hours=1), "day": timedelta(days=1)}
 _MONTHS = {
     m: i
@@ -127,7 +127,7 @@ def _cron(fields: list[str]) -> CronSchedule:
 def parse_schedule(expression: str) -> Schedule:
     """Parse an EventBridge schedule expression."""
     text = expression.strip()
-    rate = _RATE.match(text)
+    rate = _RATE.fullmatch(text)
     if rate:
         value, unit = int(rate.group(1)), rate.group(2)
         if value < 1:
@@ -135,7 +135,7 @@ def parse_schedule(expression: str) -> Schedule:
         if (value == 1) != (not unit.endswith("s")):
             raise ScheduleError(f"{text}: use the singular unit for 1 and the plural otherwise")
         return RateSchedule(value * _UNITS[unit.rstrip("s")])
-    cron = _CRON.match(text)
+    cron = _CRON.fullmatch(text)
     if cron:
         return _cron(cron.group(1).split())
     raise ScheduleError(f"not a schedule expression: {expression!r}")

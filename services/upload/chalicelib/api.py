@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -32,8 +31,9 @@ from chalicelib.settings import MIB, UploadSettings
 from chalicelib.store import ListQuery, RecipeStore
 from chalicelib.upload_plan import PartPlan, SinglePut, part_numbers, plan_upload
 from chalicelib.upload_urls import UploadUrls
+from circulion import identifiers
 
-RECIPE_ID = re.compile(r"^[0-9a-f]{32}$")
+RECIPE_ID = identifiers.compiled(identifiers.RECIPE_ID)
 AUTO_VERSION_ATTEMPTS = 5
 Q = TypeVar("Q", bound=BaseModel)
 
@@ -79,7 +79,7 @@ def parse_query(cls: type[Q], params: dict[str, str]) -> Q:
 
 def owned(principal: Principal, recipe_id: str, deps: ApiDeps) -> Recipe:
     """The tenant's recipe; another tenant's looks exactly like a missing one."""
-    recipe = deps.store.get(recipe_id) if RECIPE_ID.match(recipe_id) else None
+    recipe = deps.store.get(recipe_id) if RECIPE_ID.fullmatch(recipe_id) else None
     if recipe is None or recipe.tenant_id != principal.tenant_id:
         raise NotFound(f"no recipe {recipe_id}")
     return recipe

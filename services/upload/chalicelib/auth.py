@@ -10,7 +10,6 @@ interval for an unknown ``kid`` so forged kids cannot hammer the issuer. ``iss``
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 import urllib.request
@@ -22,9 +21,10 @@ import jwt
 from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.errors import Unauthorized, Unavailable
+from circulion import identifiers
 
 ALGORITHM = "RS256"
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+TENANT_PATTERN = identifiers.compiled(identifiers.TENANT_ID)
 """Tenants become S3 key segments: the same characters as recipe names."""
 
 
@@ -140,7 +140,7 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}", code="invalid_token") from exc
         self._check_audience(claims)
         tenant = claims.get(self._rules.tenant_claim)
-        if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant):
+        if not isinstance(tenant, str) or not TENANT_PATTERN.fullmatch(tenant):
             raise Unauthorized(f"token has no valid {self._rules.tenant_claim} claim", code="invalid_token")
         return Principal(tenant_id=tenant, subject=str(claims["sub"]))
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from circulion import identifiers
 
 
 class Status(StrEnum):
@@ -43,8 +44,8 @@ CONTENT_KINDS: dict[str, str] = {
 }
 """Allowed content types and the processing kind each one gets."""
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-VERSION_PATTERN = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+NAME_PATTERN = identifiers.compiled(identifiers.RECIPE_NAME)
+VERSION_PATTERN = identifiers.compiled(identifiers.RECIPE_VERSION)
 FIRST_VERSION = "1.0.0"
 
 
@@ -59,7 +60,7 @@ def name_problem(name: str) -> str | None:
     Names become S3 key segments and CDN paths, so path tricks (``..``, leading dots,
     slashes) are refused rather than escaped.
     """
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit"
     if ".." in name:
         return "must not contain '..'"
@@ -74,7 +75,7 @@ def version_key(version: str) -> tuple[int, int, int]:
 
 def next_version(existing: list[str]) -> str:
     """The version an upload without an explicit one gets: the highest plus one patch."""
-    valid = [v for v in existing if VERSION_PATTERN.match(v)]
+    valid = [v for v in existing if VERSION_PATTERN.fullmatch(v)]
     if not valid:
         return FIRST_VERSION
     major, minor, patch = max(version_key(v) for v in valid)

@@ -13,6 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import Field, TypeAdapter
 
 from circulion.contracts.envelope import Channel, Envelope, Payload
+from circulion.identifiers import SHA256_HEX_LOWER, field_pattern
 
 RecipeKind = Literal["document", "stream", "asset"]
 """How a recipe is processed: one JSON document, an NDJSON stream, or opaque bytes."""
@@ -53,7 +54,7 @@ class RecipeDescription(Payload):
     version: str
     content_type: str
     size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
 
 
 # --- upload ---------------------------------------------------------------------------
@@ -142,7 +143,7 @@ class StepIdRange(Payload):
 class ChunkProcessedPayload(Payload):
     chunk: ChunkSpan
     total_chunks: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
     crc32: int = Field(ge=0, le=0xFFFFFFFF)
     segment: ObjectRef
     segment_size: int = Field(ge=0, description="compressed bytes in the deflate segment")
@@ -181,7 +182,7 @@ class ArtifactRef(Payload):
     bucket: str
     key: str
     size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
     version_id: str | None = None
 
 
