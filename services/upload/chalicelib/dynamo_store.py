@@ -82,6 +82,7 @@ class DynamoRecipeStore(RecipeStore):
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
             "ExpressionAttributeValues": _dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
             "ProjectionExpression": "sk",
+            "ConsistentRead": True,  # racing creators must see the version that beat them
         }
         while True:
             try:
@@ -147,7 +148,9 @@ class DynamoRecipeStore(RecipeStore):
         self._update(
             recipe_id,
             "SET upload_completed = :t, updated_at = :now",
-            {":t": True, ":now": now.isoformat()},
+            {":t": True, ":now": now.isoformat(), ":aborted": Status.ABORTED.value},
+            condition="attribute_exists(pk) AND #s <> :aborted",
+            names={"#s": "status"},
         )
 
     def abort(self, recipe: Recipe, now: datetime) -> bool:

@@ -53,6 +53,12 @@ class VersionTaken(Conflict):
     code = "version_taken"
 
 
+class VersionsExhausted(Conflict):
+    """The automatic next version would be past the highest version the API accepts."""
+
+    code = "versions_exhausted"
+
+
 class PayloadTooLarge(ApiError):
     """The declared size is above the configured cap."""
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.errors import VersionsExhausted
 from circulion import identifiers
 
 
@@ -47,6 +48,9 @@ CONTENT_KINDS: dict[str, str] = {
 NAME_PATTERN = identifiers.compiled(identifiers.RECIPE_NAME)
 VERSION_PATTERN = identifiers.compiled(identifiers.RECIPE_VERSION)
 FIRST_VERSION = "1.0.0"
+MAX_COMPONENT = 999_999_999
+"""Each of MAJOR, MINOR, PATCH has at most nine digits (:data:`VERSION_PATTERN`)."""
+LAST_VERSION = f"{MAX_COMPONENT}.{MAX_COMPONENT}.{MAX_COMPONENT}"
 
 
 def rank(status: Status) -> int:
@@ -74,12 +78,26 @@ def version_key(version: str) -> tuple[int, int, int]:
 
 
 def next_version(existing: list[str]) -> str:
-    """The version an upload without an explicit one gets: the highest plus one patch."""
+    """The version an upload without an explicit one gets: the one after the highest.
+
+    That is one patch up; a patch at :data:`MAX_COMPONENT` carries into the minor (then the
+    major) as digits do, so ``1.0.999999999`` is followed by ``1.1.0``. After
+    :data:`LAST_VERSION` there is none: :class:`VersionsExhausted` (409).
+    """
     valid = [v for v in existing if VERSION_PATTERN.fullmatch(v)]
     if not valid:
         return FIRST_VERSION
     major, minor, patch = max(version_key(v) for v in valid)
-    return f"{major}.{minor}.{patch + 1}"
+    if patch < MAX_COMPONENT:
+        return f"{major}.{minor}.{patch + 1}"
+    if minor < MAX_COMPONENT:
+        return f"{major}.{minor + 1}.0"
+    if major < MAX_COMPONENT:
+        return f"{major + 1}.0.0"
+    raise VersionsExhausted(
+        f"no automatic version follows {LAST_VERSION}; give a free version explicitly or use a new name",
+        details={"highest_version": LAST_VERSION},
+    )
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,8 @@ class InMemoryRecipeStore(RecipeStore):
         return Page([copy.deepcopy(r) for r in page], cursor)
 
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
+        if self.recipes[recipe_id].status is Status.ABORTED:
+            raise StoreConflict("the upload was aborted")
         self.recipes[recipe_id] = replace(self.recipes[recipe_id], upload_completed=True, updated_at=now)
 
     def abort(self, recipe: Recipe, now: datetime) -> bool:

@@ -140,3 +140,13 @@ def test_abort_only_while_waiting_and_releases_the_version(store: RecipeStore) -
     got = store.get(other.recipe_id)
     assert got is not None and got.status is Status.ABORTED
     store.create(replace(other, recipe_id="d" * 32))  # the version is free again
+
+
+def test_an_aborted_upload_cannot_be_marked_completed(store: RecipeStore) -> None:
+    recipe = make(1)
+    store.create(recipe)
+    assert store.abort(recipe, utc(2026, 1, 2))
+    with pytest.raises(StoreConflict):
+        store.mark_upload_completed(recipe.recipe_id, utc(2026, 1, 3))
+    got = store.get(recipe.recipe_id)
+    assert got is not None and got.status is Status.ABORTED and not got.upload_completed
