@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from api import ApiResponse, UploadApi
@@ -80,8 +81,10 @@ def test_complete_racing_abort_ends_in_one_state_and_no_5xx(tenant: UploadApi, t
     if final["status"] == "ABORTED":
         assert aborted.status == 200
         assert (done.status, done.error_code) in {(409, "upload_not_open"), (409, "upload_gone")}, done.body
-        if done.status == 409:
+        if done.error_code == "upload_not_open":
             assert done.body["error"]["details"]["status"] == "ABORTED"
+        else:  # S3's upload was gone before the abort's record was written
+            assert done.body["error"]["details"]["upload_completed"] is False
     else:
         assert done.status == 200
         assert (aborted.status, aborted.error_code) == (409, "not_abortable"), aborted.body
@@ -98,3 +101,20 @@ def test_a_part_sent_after_complete_is_refused_as_s3_refuses_it(tenant: UploadAp
     assert "NoSuchUpload" in str(late.body)
     again = tenant.request("GET", f"/recipes/{recipe_id}/parts")
     assert (again.status, again.error_code) == (409, "upload_not_open")
+
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def test_a_rejected_version_can_be_sent_again_corrected_and_a_distributed_one_cannot(tenant: UploadApi) -> None:
+    name = unique("fixed")
+    bad, good = (EXAMPLES / "bad-torque.json").read_bytes(), (EXAMPLES / "arm.json").read_bytes()
+    rejected = tenant.upload_recipe(name, bad, "application/json", version="4.2.0")
+    assert tenant.wait_for_status(rejected, {"REJECTED", "FAILED", "DISTRIBUTED"}, 90)["status"] == "REJECTED"
+
+    corrected = tenant.upload_recipe(name, good, "application/json", version="4.2.0")
+
+    assert tenant.wait_for_status(corrected, {"REJECTED", "FAILED", "DISTRIBUTED"}, 120)["status"] == "DISTRIBUTED"
+    assert tenant.recipe(rejected)["status"] == "REJECTED"  # the first attempt stays visible
+    again = tenant.create(name, good, "application/json", version="4.2.0")
+    assert (again.status, again.error_code) == (409, "version_taken")

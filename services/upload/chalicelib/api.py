@@ -218,7 +218,9 @@ def _complete_multipart(recipe: Recipe, body: CompleteUpload, deps: ApiDeps) -> 
         if deps.urls.exists(recipe.bucket, recipe.key):
             deps.store.mark_upload_completed(recipe.recipe_id, deps.clock())
             return
-        raise Conflict("the multipart upload no longer exists", code="upload_gone")
+        raise Conflict(
+            "the multipart upload no longer exists", code="upload_gone", details=upload_races.state_details(recipe)
+        )
     have = {p.part_number for p in uploaded}
     missing = [n for n in numbers if n not in have]
     if missing:
@@ -236,7 +238,11 @@ def abort_upload(principal: Principal, recipe_id: str, deps: ApiDeps) -> RecipeV
     if recipe.status is Status.ABORTED:
         return views.recipe_view(recipe)
     if recipe.status is not Status.AWAITING_UPLOAD or recipe.upload_completed:
-        raise Conflict(f"the upload is already {recipe.status.value.lower()}; nothing to abort", code="not_abortable")
+        raise Conflict(
+            f"the upload is already {recipe.status.value.lower()}; nothing to abort",
+            code="not_abortable",
+            details=upload_races.state_details(recipe),
+        )
     try:
         if recipe.multipart is not None:
             deps.urls.abort(recipe.bucket, recipe.key, recipe.multipart.upload_id)
@@ -248,7 +254,9 @@ def abort_upload(principal: Principal, recipe_id: str, deps: ApiDeps) -> RecipeV
         if current is not None and current.status is Status.ABORTED:
             return views.recipe_view(current)  # a concurrent abort: aborting is idempotent
         raise upload_races.lost_to_complete(deps.store, recipe.recipe_id) or Conflict(
-            "the upload finished while aborting", code="not_abortable"
+            "the upload finished while aborting",
+            code="not_abortable",
+            details=upload_races.state_details(current or recipe),
         )
     return views.recipe_view(replace(recipe, status=Status.ABORTED, updated_at=now))
 

@@ -26,7 +26,16 @@ class CreateRecipe(Request):
 
     name: Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["screw-removal"])]
     version: Annotated[
-        StrictStr | None, Field(default=None, pattern=field_pattern(VERSION_PATTERN.pattern), examples=["1.2.0"])
+        StrictStr | None,
+        Field(
+            default=None,
+            pattern=field_pattern(VERSION_PATTERN.pattern),
+            description=(
+                "MAJOR.MINOR.PATCH; omitted: the one after the name's highest. A version is taken while its "
+                "upload is in flight, DISTRIBUTED or FAILED; a REJECTED or ABORTED upload gives it back."
+            ),
+            examples=["1.2.0"],
+        ),
     ] = None
     size: Annotated[StrictInt, Field(gt=0, description="bytes")]
     sha256: Annotated[StrictStr, Field(pattern=field_pattern(SHA256_HEX))]

@@ -19,6 +19,7 @@ from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
 from chalicelib.store import ListQuery, Page, RecipeStore, created_sk, decode_cursor, encode_cursor, tenant_pk
 from chalicelib.upload_urls import PresignedRequest, UploadedPart, UploadUrls
+from chalicelib.version_claims import RELEASING
 from circulion.testing import InMemoryObjectStore
 
 ISSUER = "http://issuer.test"
@@ -121,6 +122,9 @@ class InMemoryRecipeStore(RecipeStore):
         if change.artifact is not None:
             updated = replace(updated, artifact=change.artifact)
         self.recipes[recipe.recipe_id] = updated
+        claim = (recipe.tenant_id, recipe.name, recipe.version)
+        if change.status in RELEASING and self.claims.get(claim) == recipe.recipe_id:
+            del self.claims[claim]
 
 
 @dataclass
