@@ -7,7 +7,7 @@ from typing import Any
 from chalice import Chalice, Response  # type: ignore[attr-defined]
 from chalice.app import Request
 
-from chalicelib import api, bootstrap, handlers, http_edge, notifications, openapi
+from chalicelib import api, bootstrap, handlers, http_edge, notifications, openapi, recipe_schemas
 from chalicelib.auth import Principal
 from chalicelib.http_edge import error_response, json_response, parse_body, view
 from chalicelib.models import CompleteUpload, CreateRecipe, Health
@@ -56,6 +56,20 @@ def health() -> Response:
 @view
 def openapi_document() -> Response:
     return Response(body=openapi.document(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas", methods=["GET"])
+@view
+def list_schemas() -> Response:
+    return Response(body=recipe_schemas.index(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas/{file_name}", methods=["GET"])
+@view
+def get_schema(file_name: str) -> Response:
+    return Response(
+        body=recipe_schemas.schema_text(file_name), headers={"Content-Type": recipe_schemas.SCHEMA_MEDIA_TYPE}
+    )
 
 
 @app.route("/recipes", methods=["POST"])

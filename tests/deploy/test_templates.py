@@ -64,7 +64,7 @@ def test_every_sqs_event_source_reports_batch_item_failures_and_imports_its_queu
 def test_the_work_queue_keeps_its_maximum_concurrency(bundles: dict[str, Bundle]) -> None:
     fn = _functions(_sam(bundles["splitter"]))["ProcessChunk"]
     event = next(iter(fn["Properties"]["Events"].values()))
-    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 1000}
     assert event["Properties"]["BatchSize"] == 1
 
 

@@ -13,7 +13,7 @@ from chalicelib import version_claims
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
-from chalicelib.recipe_item import RECIPE_SK, from_item, to_item
+from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
 from circulion.errors import TransientError
 
@@ -181,7 +181,8 @@ class DynamoRecipeStore(RecipeStore):
         try:
             self._update(
                 recipe_id,
-                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now ADD revision :one",
+                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now, "
+                "arrived_at = if_not_exists(arrived_at, :now) ADD revision :one",
                 {
                     ":validating": Status.VALIDATING.value,
                     ":waiting": Status.AWAITING_UPLOAD.value,
@@ -215,6 +216,10 @@ class DynamoRecipeStore(RecipeStore):
         if change.artifact is not None:
             sets.append("artifact = :artifact")
             values[":artifact"] = json.dumps(change.artifact.__dict__)
+        if change.milestone is not None:
+            name, at = change.milestone
+            sets.append("milestones = :milestones")  # safe to rewrite whole: the write is revision-checked
+            values[":milestones"] = milestones_json({**dict(recipe.milestones), name: at})
         if change.chunk_index is not None:
             # A number set: a redelivered chunk.processed adds nothing, so the count stays exact.
             adds.append("chunks_seen :chunk")

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from chalicelib import pipeline_metrics
 from chalicelib.bootstrap import Deps
 from chalicelib.content_check import check_object
 from chalicelib.errors import StoreConflict
@@ -126,12 +127,13 @@ def track_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
         if recipe is None or recipe.tenant_id != message.tenant_id:
             _log.warning("event for an unknown recipe ignored", extra=log.fields(type=message.type))
             return []
-        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total), message)
+        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total, recipe.moments()), message)
         if change is None:
             return []
         try:
             deps.store.apply(recipe, change, deps.clock())
         except StoreConflict:
             continue  # another event changed the record since we read it: recompute
+        pipeline_metrics.emit_for_change(recipe, change)
         return []
     raise TransientError(f"recipe {message.recipe_id} kept changing; will retry")

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib import recipe_schemas
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -153,5 +154,7 @@ def document() -> str:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearer": []}],
+        **recipe_schemas.openapi_links(),
     }
+    paths.update(recipe_schemas.openapi_paths())
     return json.dumps(doc)

@@ -142,6 +142,17 @@ class Recipe:
     failed_at: datetime | None = None
     validation_lease_until: datetime | None = None
     revision: int = 0
+    arrived_at: datetime | None = None
+    """When validation first claimed the uploaded object: "upload complete" for the metrics."""
+    milestones: tuple[tuple[str, datetime], ...] = ()
+    """First time the projection saw each stage end (see :mod:`chalicelib.timings`)."""
+
+    def moments(self) -> dict[str, datetime]:
+        """Every milestone, the arrival included."""
+        found = dict(self.milestones)
+        if self.arrived_at is not None:
+            found.setdefault("arrived", self.arrived_at)
+        return found
 
     @property
     def kind(self) -> str:

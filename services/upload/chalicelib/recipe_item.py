@@ -48,7 +48,15 @@ def to_item(recipe: Recipe) -> dict[str, Any]:
         item["artifact"] = json.dumps(recipe.artifact.__dict__)
     if recipe.failed_at:
         item["failed_at"] = recipe.failed_at.isoformat()
+    if recipe.arrived_at:
+        item["arrived_at"] = recipe.arrived_at.isoformat()
+    if recipe.milestones:
+        item["milestones"] = milestones_json(dict(recipe.milestones))
     return item
+
+
+def milestones_json(milestones: dict[str, datetime]) -> str:
+    return json.dumps({name: at.isoformat() for name, at in sorted(milestones.items())})
 
 
 def from_item(item: dict[str, Any]) -> Recipe:
@@ -81,4 +89,8 @@ def from_item(item: dict[str, Any]) -> Recipe:
         failed_at=datetime.fromisoformat(item["failed_at"]) if item.get("failed_at") else None,
         validation_lease_until=datetime.fromisoformat(lease) if lease else None,
         revision=int(item.get("revision", 0)),
+        arrived_at=datetime.fromisoformat(item["arrived_at"]) if item.get("arrived_at") else None,
+        milestones=tuple(
+            (str(name), datetime.fromisoformat(at)) for name, at in json.loads(item.get("milestones", "{}")).items()
+        ),
     )

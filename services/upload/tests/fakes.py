@@ -99,7 +99,12 @@ class InMemoryRecipeStore(RecipeStore):
         if not free:
             return False
         self.recipes[recipe_id] = replace(
-            r, status=Status.VALIDATING, validation_lease_until=lease_until, updated_at=now, revision=r.revision + 1
+            r,
+            status=Status.VALIDATING,
+            validation_lease_until=lease_until,
+            updated_at=now,
+            revision=r.revision + 1,
+            arrived_at=r.arrived_at or now,
         )
         return True
 
@@ -121,6 +126,8 @@ class InMemoryRecipeStore(RecipeStore):
             updated = replace(updated, errors=change.errors)
         if change.artifact is not None:
             updated = replace(updated, artifact=change.artifact)
+        if change.milestone is not None:
+            updated = replace(updated, milestones=(*current.milestones, change.milestone))
         self.recipes[recipe.recipe_id] = updated
         claim = (recipe.tenant_id, recipe.name, recipe.version)
         if change.status in RELEASING and self.claims.get(claim) == recipe.recipe_id:
