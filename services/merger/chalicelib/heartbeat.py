@@ -69,8 +69,9 @@ class LeaseHeartbeat:
                 _log.warning("could not renew the merge lease", exc_info=True)
                 continue
             if renewed is None:
-                self.lost = True
-                _log.warning("merge lease lost to another invocation", extra=log.fields(recipe_id=self._job.recipe_id))
+                self.lost = not self._stop.is_set()  # after stop: our own commit ended the lease
+                if self.lost:
+                    _log.warning("merge lease lost", extra=log.fields(recipe_id=self._job.recipe_id))
                 return
             self._job = renewed
             self.renewals += 1
