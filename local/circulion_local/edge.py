@@ -7,11 +7,16 @@
   SHA1withRSA signature under a public key of the distribution's trusted key groups,
   expiry, key pair id) by :class:`circulion.cdn_signing.CdnUrlVerifier`; anything wrong is
   a ``403`` with CloudFront's XML error body;
-* the path (minus ``/``, percent-decoded) is the object key in the artifacts bucket; the
-  object is streamed in 64 KiB pieces, never held whole, with ``ETag``,
-  ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
+* the URL checked is the edge's own base URL plus the request target, never the client's
+  ``Host``; the key served comes from the same reading of the target
+  (:func:`circulion_local.edge_target.resolve_target`), whose path must be the canonical
+  CDN path of that key, so the two cannot disagree; the object is streamed in 64 KiB
+  pieces, never held whole, with ``ETag``, ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
 * a single ``Range`` gets ``206`` with ``Content-Range``, an unsatisfiable one ``416``;
-  several ranges or a malformed header are ignored (``200``), as RFC 9110 allows.
+  several ranges or a malformed header (a number of thousands of digits included) are
+  ignored (``200``), as RFC 9110 allows;
+* any method but ``GET`` and ``HEAD`` gets ``403`` with CloudFront's XML, as a
+  distribution whose allowed methods are those two answers.
 
 Trusted public keys are read from the emulator's CloudFront (distribution → key groups →
 public keys) when the edge starts, and re-read when a URL names a key pair the edge does
@@ -29,7 +34,6 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 import boto3
@@ -38,11 +42,15 @@ from botocore.exceptions import ClientError
 
 from circulion.cdn_signing import CdnUrlVerifier, SignedUrlError, UnknownKeyPair
 from circulion.settings import RESOURCES
+from circulion_local.edge_target import resolve_target
 from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts, Stoppable
 
 STREAM_CHUNK = 64 * 1024
 KEY_REFRESH_INTERVAL_S = 2.0
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# 19 digits reach past any object; a longer number is "unparseable" and the header ignored
+# (RFC 9110 allows it), rather than handed to int(), whose digit limit dropped the connection.
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+ALLOWED_METHODS = ("GET", "HEAD")  # the distribution's AllowedMethods
 
 _log = logging.getLogger("circulion.edge")
 
@@ -59,7 +67,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """
     if not header:
         return None
-    match = _RANGE.match(header.strip().replace(" ", ""))
+    match = _RANGE.fullmatch(header.strip().replace(" ", ""))
     if match is None:
         return None
     first, last = match.groups()
@@ -155,6 +163,12 @@ class EdgeServer(ThreadingHTTPServer):
         self.keys = keys
         self.origin = origin
 
+    @property
+    def base_url(self) -> str:
+        """The edge's own address: signed URLs are verified against it, never the client's ``Host``."""
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
 
 class EdgeHandler(BaseHTTPRequestHandler):
     server: EdgeServer
@@ -167,17 +181,36 @@ class EdgeHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(with_body=False)
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a do_<METHOD> with 501 and HTML; CloudFront
+        # answers a method the distribution does not allow with 403 and XML.
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        self.close_connection = True  # any request body is left unread
+        self._error(
+            403,
+            "MethodNotAllowed",
+            "This distribution is not configured to allow the HTTP request method that was used for this "
+            f"request. The distribution supports only {', '.join(ALLOWED_METHODS)}.",
+            with_body=True,
+            extra={"Allow": ", ".join(ALLOWED_METHODS)},
+        )
+
     def log_message(self, format: str, *args: Any) -> None:
         _log.debug("edge %s - %s", self.address_string(), format % args)
 
     def _serve(self, *, with_body: bool) -> None:
-        host = self.headers.get("Host") or f"{HOST}:{self.server.server_address[1]}"
         try:
-            self.server.keys.verify(f"http://{host}{self.path}", self.client_address[0])
+            # One reading of the target gives both what is verified and what is served.
+            target = resolve_target(self.path, self.server.base_url)
+            self.server.keys.verify(target.url, self.client_address[0])
         except SignedUrlError as exc:
-            self._error(403, exc.code, exc.message, with_body)
+            self._error(exc.status, exc.code, exc.message, with_body)
             return
-        key = unquote(urlsplit(self.path).path).lstrip("/")
+        key = target.key
         origin = self.server.origin
         try:
             head = origin.s3.head_object(Bucket=origin.bucket, Key=key)
