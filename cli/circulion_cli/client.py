@@ -44,7 +44,7 @@ from circulion_cli.models import (
     RecipePage,
     UploadedPart,
 )
-from circulion_cli.retry import RetryPolicy
+from circulion_cli.retry import RetryPolicy, retry_after_s
 from circulion_cli.transport import HttpResponse, Sink, Transport, UrllibTransport
 
 if TYPE_CHECKING:
@@ -235,18 +235,24 @@ class CirculionClient(FleetCalls):
             headers["Content-Type"] = "application/json"
         # Reads are idempotent and retried; writes are sent once (a retried create would
         # make a second recipe).
-        attempts = self.retry.max_attempts if (retry if retry is not None else method == "GET") else 1
-        for attempt in range(1, attempts + 1):
+        idempotent = retry if retry is not None else method == "GET"
+        for attempt in range(1, self.retry.max_attempts + 1):
+            attempts = self.retry.max_attempts if idempotent else 1
             try:
                 response = self.transport.request(method, self.api_url + path, headers=headers, body=data)
             except ConnectionFailed:
-                if attempt == attempts:
+                if attempt >= attempts:
                     raise
             else:
                 if 200 <= response.status < 300:
                     return response
+                # A 429/503 with Retry-After did nothing: any call, a write too, may be sent again.
+                wait = retry_after_s(response.status, response.header("Retry-After"), self.retry.max_delay_s)
                 error = _error_from(response)
-                if not isinstance(error, ServerError) or attempt == attempts:
+                if wait is not None and attempt < self.retry.max_attempts:
+                    self.retry.sleep(wait)
+                    continue
+                if not isinstance(error, ServerError) or attempt >= attempts:
                     raise error
             self.retry.pause(attempt)
         raise AssertionError("unreachable")  # pragma: no cover

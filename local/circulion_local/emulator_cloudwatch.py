@@ -28,7 +28,7 @@ QUEUE_METRICS = (
     "ApproximateNumberOfMessagesNotVisible",
     "ApproximateAgeOfOldestMessage",
 )
-_PERCENTILE = re.compile(r"^p(\d{1,2}(?:\.\d+)?|100)$")
+_PERCENTILE = re.compile(r"p(\d{1,2}(?:\.\d+)?|100)")
 _MARK = "_circulion_percentiles"
 
 
@@ -50,7 +50,7 @@ def answer_percentiles() -> None:
         return
 
     def get_statistics_for_type(self: Any, stat: str) -> Any:
-        match = _PERCENTILE.match(stat)
+        match = _PERCENTILE.fullmatch(stat)
         if match is None:
             return original(self, stat)
         return percentile(list(self.metric_single_values_list), float(match.group(1)))

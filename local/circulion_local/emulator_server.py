@@ -19,7 +19,9 @@ copied and hashed once (:mod:`circulion_local.emulator_object_bytes`); per-reque
 grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`); DynamoDB runs
 in a process of its own behind the same endpoint
 (:mod:`circulion_local.emulator_dynamodb_process`); CloudWatch answers percentiles and
-holds ``AWS/SQS`` samples of every queue (:mod:`circulion_local.emulator_cloudwatch`). Answers are moto's own.
+holds ``AWS/SQS`` samples of every queue (:mod:`circulion_local.emulator_cloudwatch`); a
+multipart upload that is gone is ``NoSuchUpload`` rather than a 500
+(:mod:`circulion_local.emulator_multipart`). Answers are moto's own.
 """
 
 from __future__ import annotations
@@ -117,6 +119,7 @@ def _serve_front(argv: list[str]) -> None:
 
     from circulion_local.emulator_cloudwatch import answer_percentiles, publish_queue_metrics
     from circulion_local.emulator_dynamodb_process import forward_dynamodb_to, start_dynamodb_process
+    from circulion_local.emulator_multipart import answer_no_such_upload
     from circulion_local.emulator_object_bytes import join_parts_once
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
@@ -126,6 +129,7 @@ def _serve_front(argv: list[str]) -> None:
     publish_queue_metrics()
     serve_ranges_in_place()
     join_parts_once()
+    answer_no_such_upload()
     socket_dir = Path(tempfile.mkdtemp(prefix="circulion-dynamodb-"))
     dynamodb = start_dynamodb_process(socket_dir / "dynamodb.sock")
     try:

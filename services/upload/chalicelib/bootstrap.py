@@ -69,8 +69,8 @@ class Deps:
 
 
 def build_verifier(settings: UploadSettings) -> TokenVerifier:
-    if not settings.jwks_url or not settings.token_issuer:
-        raise Unavailable("token verification is not configured (jwks_url, token_issuer)")
+    if not settings.jwks_url or not settings.token_issuer or not settings.token_audience:
+        raise Unavailable("token verification is not configured (jwks_url, token_issuer, token_audience)")
     keys = JwksKeys(settings.jwks_url, min_refresh_interval_s=settings.jwks_refresh_min_interval_s)
     rules = TokenRules(
         issuer=settings.token_issuer, audience=settings.token_audience, tenant_claim=settings.tenant_claim

@@ -67,6 +67,12 @@ class Gone(ApiError):
     code = "withdrawn"
 
 
+class VersionsExhausted(Conflict):
+    """The automatic next version would be past the highest version the API accepts."""
+
+    code = "versions_exhausted"
+
+
 class PayloadTooLarge(ApiError):
     """The declared size is above the configured cap."""
 

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_v
 
 from chalicelib.fleet_models import RestorationView, WithdrawalView
 from chalicelib.recipe import VERSION_PATTERN, Status, name_problem
+from circulion.identifiers import SHA256_HEX, field_pattern
 
 ContentType = Literal["application/json", "application/x-ndjson", "application/octet-stream"]
 
@@ -25,11 +26,20 @@ class CreateRecipe(Request):
     """``POST /recipes``: declare a file before sending it."""
 
     name: Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["screw-removal"])]
-    version: Annotated[StrictStr | None, Field(default=None, pattern=VERSION_PATTERN.pattern, examples=["1.2.0"])] = (
-        None
-    )
+    version: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            pattern=field_pattern(VERSION_PATTERN.pattern),
+            description=(
+                "MAJOR.MINOR.PATCH; omitted: the one after the name's highest. A version is taken while its "
+                "upload is in flight, DISTRIBUTED or FAILED; a REJECTED or ABORTED upload gives it back."
+            ),
+            examples=["1.2.0"],
+        ),
+    ] = None
     size: Annotated[StrictInt, Field(gt=0, description="bytes")]
-    sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+    sha256: Annotated[StrictStr, Field(pattern=field_pattern(SHA256_HEX))]
     content_type: ContentType
 
     @field_validator("name")

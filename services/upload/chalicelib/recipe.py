@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from chalicelib.errors import VersionsExhausted
+from circulion import identifiers
 
 
 class Status(StrEnum):
@@ -47,9 +49,12 @@ CONTENT_KINDS: dict[str, str] = {
 }
 """Allowed content types and the processing kind each one gets."""
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-VERSION_PATTERN = re.compile(r"^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$")
+NAME_PATTERN = identifiers.compiled(identifiers.RECIPE_NAME)
+VERSION_PATTERN = identifiers.compiled(identifiers.RECIPE_VERSION)
 FIRST_VERSION = "1.0.0"
+MAX_COMPONENT = 999_999_999
+"""Each of MAJOR, MINOR, PATCH has at most nine digits (:data:`VERSION_PATTERN`)."""
+LAST_VERSION = f"{MAX_COMPONENT}.{MAX_COMPONENT}.{MAX_COMPONENT}"
 
 
 def rank(status: Status) -> int:
@@ -63,7 +68,7 @@ def name_problem(name: str) -> str | None:
     Names become S3 key segments and CDN paths, so path tricks (``..``, leading dots,
     slashes) are refused rather than escaped.
     """
-    if not NAME_PATTERN.match(name):
+    if not NAME_PATTERN.fullmatch(name):
         return "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit"
     if ".." in name:
         return "must not contain '..'"
@@ -77,12 +82,26 @@ def version_key(version: str) -> tuple[int, int, int]:
 
 
 def next_version(existing: list[str]) -> str:
-    """The version an upload without an explicit one gets: the highest plus one patch."""
-    valid = [v for v in existing if VERSION_PATTERN.match(v)]
+    """The version an upload without an explicit one gets: the one after the highest.
+
+    That is one patch up; a patch at :data:`MAX_COMPONENT` carries into the minor (then the
+    major) as digits do, so ``1.0.999999999`` is followed by ``1.1.0``. After
+    :data:`LAST_VERSION` there is none: :class:`VersionsExhausted` (409).
+    """
+    valid = [v for v in existing if VERSION_PATTERN.fullmatch(v)]
     if not valid:
         return FIRST_VERSION
     major, minor, patch = max(version_key(v) for v in valid)
-    return f"{major}.{minor}.{patch + 1}"
+    if patch < MAX_COMPONENT:
+        return f"{major}.{minor}.{patch + 1}"
+    if minor < MAX_COMPONENT:
+        return f"{major}.{minor + 1}.0"
+    if major < MAX_COMPONENT:
+        return f"{major + 1}.0.0"
+    raise VersionsExhausted(
+        f"no automatic version follows {LAST_VERSION}; give a free version explicitly or use a new name",
+        details={"highest_version": LAST_VERSION},
+    )
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,8 @@ class RecipeStore(abc.ABC):
 
     @abc.abstractmethod
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
-        """Record that the multipart upload was completed (idempotent)."""
+        """Record that the multipart upload was completed (idempotent); ``StoreConflict`` if an
+        abort won the race (the recipe is ``ABORTED``)."""
 
     @abc.abstractmethod
     def abort(self, recipe: Recipe, now: datetime) -> bool:

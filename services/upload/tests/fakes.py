@@ -19,6 +19,7 @@ from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
 from chalicelib.store import ListQuery, Page, RecipeStore, created_sk, decode_cursor, encode_cursor, tenant_pk
 from chalicelib.upload_urls import PresignedRequest, UploadedPart, UploadUrls
+from chalicelib.version_claims import RELEASING
 from circulion.testing import InMemoryObjectStore
 
 ISSUER = "http://issuer.test"
@@ -74,6 +75,8 @@ class InMemoryRecipeStore(RecipeStore):
         return Page([copy.deepcopy(r) for r in page], cursor)
 
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
+        if self.recipes[recipe_id].status is Status.ABORTED:
+            raise StoreConflict("the upload was aborted")
         self.recipes[recipe_id] = replace(self.recipes[recipe_id], upload_completed=True, updated_at=now)
 
     def abort(self, recipe: Recipe, now: datetime) -> bool:
@@ -128,6 +131,9 @@ class InMemoryRecipeStore(RecipeStore):
         if change.distributed_at is not None:
             updated = replace(updated, distributed_at=change.distributed_at)
         self.recipes[recipe.recipe_id] = updated
+        claim = (recipe.tenant_id, recipe.name, recipe.version)
+        if change.status in RELEASING and self.claims.get(claim) == recipe.recipe_id:
+            del self.claims[claim]
 
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         current = self.recipes[recipe.recipe_id]

@@ -20,6 +20,7 @@ from circulion.contracts.withdrawals import (
     RecipeWithdrawalRequested,
     RecipeWithdrawn,
 )
+from circulion.identifiers import SHA256_HEX_LOWER, field_pattern
 
 RecipeKind = Literal["document", "stream", "asset"]
 """How a recipe is processed: one JSON document, an NDJSON stream, or opaque bytes."""
@@ -60,7 +61,7 @@ class RecipeDescription(Payload):
     version: str
     content_type: str
     size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
 
 
 # --- upload ---------------------------------------------------------------------------
@@ -149,7 +150,7 @@ class StepIdRange(Payload):
 class ChunkProcessedPayload(Payload):
     chunk: ChunkSpan
     total_chunks: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
     crc32: int = Field(ge=0, le=0xFFFFFFFF)
     segment: ObjectRef
     segment_size: int = Field(ge=0, description="compressed bytes in the deflate segment")
