@@ -48,7 +48,7 @@ from circulion_cli.transport import HttpResponse, Sink, Transport, UrllibTranspo
 
 if TYPE_CHECKING:
     from circulion_cli.resume import ResumeStore
-    from circulion_cli.upload import OnProgress, UploadOutcome
+    from circulion_cli.upload import OnNotice, OnProgress, UploadOutcome
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -77,7 +77,7 @@ class CirculionClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
-        self._token = token
+        self.token = token
         self.transport: Transport = transport or UrllibTransport()
         self.retry = retry or RetryPolicy()
 
@@ -123,6 +123,10 @@ class CirculionClient:
                 return
             cursor = page.next_cursor
 
+    def check_access(self) -> None:
+        """One cheap authenticated call: raises :class:`Unauthorized` for a bad token."""
+        self._send("GET", "/recipes?limit=1")
+
     def abort(self, recipe_id: str) -> None:
         """Cancel an unfinished upload."""
         self._send("POST", f"/recipes/{_q(recipe_id)}/abort", retry=False)
@@ -143,8 +147,13 @@ class CirculionClient:
         resume: ResumeStore | None = None,
         workers: int = 4,
         on_progress: OnProgress | None = None,
+        on_notice: OnNotice | None = None,
     ) -> UploadOutcome:
-        """Hash, create, upload (one PUT or parallel parts, resumable) and complete."""
+        """Check the token, hash, create, upload (one PUT or parallel parts, resumable) and complete.
+
+        A rerun continues an interrupted upload only when everything that identifies it is
+        the same (file, API, tenant, name, version, content type); ``on_notice`` hears when
+        an interrupted upload of the same file is left alone because something differs."""
         from circulion_cli.upload import upload_file
 
         return upload_file(
@@ -156,6 +165,7 @@ class CirculionClient:
             store=resume,
             workers=workers,
             on_progress=on_progress,
+            on_notice=on_notice,
         )
 
     def wait(
@@ -226,8 +236,8 @@ class CirculionClient:
 
     def _send(self, method: str, path: str, *, body: object = None, retry: bool | None = None) -> HttpResponse:
         headers = {"Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         data = None
         if body is not None:
             data = json.dumps(body).encode()

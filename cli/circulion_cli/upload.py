@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Literal
 from circulion_cli.errors import ClientError, ConnectionFailed, NotFound, PartUploadFailed
 from circulion_cli.files import RangeReader, sha256_file
 from circulion_cli.models import AWAITING_UPLOAD, UPLOADED, MultipartUpload, PartUrl, SinglePut, UploadedPart
-from circulion_cli.resume import FileIdentity, ResumeStore, UploadState
+from circulion_cli.resume import FileIdentity, ResumeKey, ResumeStore, UploadState, UploadTarget, token_tenant
 
 if TYPE_CHECKING:
     from circulion_cli.client import CirculionClient
@@ -45,6 +45,8 @@ class UploadProgress:
 
 
 OnProgress = Callable[[UploadProgress], None]
+OnNotice = Callable[[str], None]
+"""Told, in a sentence, about a decision the user should know of (e.g. not resuming)."""
 
 
 @dataclass(frozen=True)
@@ -66,16 +68,28 @@ def upload_file(
     store: ResumeStore | None,
     workers: int,
     on_progress: OnProgress | None,
+    on_notice: OnNotice | None = None,
 ) -> UploadOutcome:
     """See :meth:`CirculionClient.upload_file`."""
     stat = path.stat()
+    # A bad token must not cost a multi-GB hashing pass first: one cheap call checks it.
+    client.check_access()
     counter = _Counter("hashing", stat.st_size, on_progress)
     sha256 = sha256_file(path, counter.add)
-    identity = FileIdentity(path, stat.st_size, stat.st_mtime_ns, sha256)
+    target = UploadTarget(client.api_url, token_tenant(client.token), name, version, content_type)
+    identity = ResumeKey(FileIdentity(path, stat.st_size, stat.st_mtime_ns, sha256), target)
 
     state = _resumable(client, store, identity)
-    if isinstance(state, str):  # an earlier run completed; only its state file survived
-        return UploadOutcome(state, 0, 0, True, sha256)
+    if isinstance(state, UploadState) and state.upload_id == _COMPLETED:
+        # An earlier run completed (killed before it removed its state): nothing to send.
+        return UploadOutcome(state.recipe_id, 0, len(state.parts) or state.part_count, True, sha256)
+    if state is None and store is not None and on_notice is not None:
+        for other in store.others(identity):
+            on_notice(
+                f"not resuming the interrupted upload of this file as {target.of(other).describe()} "
+                f"(recipe {other.recipe_id}): this run uploads it as {target.describe()}, so it starts afresh; "
+                "run the earlier command again to resume that one"
+            )
     resumed = state is not None
     if state is None:
         created = client.create(name=name, version=version, size=stat.st_size, sha256=sha256, content_type=content_type)
@@ -83,7 +97,7 @@ def upload_file(
             counter = _Counter("uploading", stat.st_size, on_progress)
             _put_single(client, path, stat.st_size, created.upload, counter)
             return UploadOutcome(created.recipe_id, 1, 0, False, sha256)
-        state = _new_state(client, identity, created.recipe_id, created.upload)
+        state = _new_state(identity, created.recipe_id, created.upload)
         if store is not None:
             store.save(identity, state)
 
@@ -99,8 +113,12 @@ def upload_file(
     return UploadOutcome(state.recipe_id, sent, state.part_count - len(missing), resumed, sha256)
 
 
-def _resumable(client: CirculionClient, store: ResumeStore | None, identity: FileIdentity) -> UploadState | str | None:
-    """The state to continue, the id of an upload already completed, or ``None``."""
+_COMPLETED = ""
+"""``upload_id`` of the state :func:`_resumable` returns for an upload already completed."""
+
+
+def _resumable(client: CirculionClient, store: ResumeStore | None, identity: ResumeKey) -> UploadState | None:
+    """The state to continue, one marked completed (``upload_id`` empty), or ``None``."""
     if store is None:
         return None
     state = store.load(identity)
@@ -116,21 +134,25 @@ def _resumable(client: CirculionClient, store: ResumeStore | None, identity: Fil
     # Completed by the earlier run (killed before it removed its state): nothing to send.
     # Anything else (aborted, rejected, failed, unknown) gets a fresh upload.
     if status in UPLOADED:
-        return state.recipe_id
+        return state.model_copy(update={"upload_id": _COMPLETED})
     return None
 
 
-def _new_state(client: CirculionClient, identity: FileIdentity, recipe_id: str, upload: MultipartUpload) -> UploadState:
-    plan = upload.multipart
+def _new_state(identity: ResumeKey, recipe_id: str, upload: MultipartUpload) -> UploadState:
+    plan, file, target = upload.multipart, identity.file, identity.target
     return UploadState(
-        api_url=client.api_url,
+        api_url=target.api_url,
         recipe_id=recipe_id,
         upload_id=plan.upload_id,
         part_size=plan.part_size,
         part_count=plan.part_count,
-        size=identity.size,
-        sha256=identity.sha256,
-        path=str(identity.path.resolve()),
+        size=file.size,
+        sha256=file.sha256,
+        path=str(file.path.resolve()),
+        tenant=target.tenant,
+        name=target.name,
+        version=target.version,
+        content_type=target.content_type,
     )
 
 

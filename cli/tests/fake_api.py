@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import secrets
 import threading
 import urllib.parse
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -76,7 +78,7 @@ class FakeApi:
         self.release = threading.Event()
         self.in_flight = 0  # part PUTs being handled
         self.stored = threading.Condition(self.lock)
-        self.archive = b"PK-fake-archive" * 100
+        self.archive = recipe_archive("arm.ndjson", b'{"step_id": 1}\n' * 100)
         self.corrupt_download = False
         self.page_size = 2
         self.script: list[dict[str, Any]] = []  # states a valid upload steps through on GETs
@@ -335,6 +337,20 @@ class _Handler(BaseHTTPRequestHandler):
             api.part_puts_ok[number] += 1
             api.stored.notify_all()
         self._send(200, None, {"ETag": _etag(data)})
+
+
+def recipe_archive(file_name: str, data: bytes, *, manifest_sha256: str | None = None) -> bytes:
+    """A ZIP shaped like the merger's: the recipe file and a manifest describing it."""
+    manifest = {"file": {"name": file_name, "size_bytes": len(data), "sha256": manifest_sha256 or _sha(data)}}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(file_name, data)
+        bundle.writestr("manifest.json", json.dumps(manifest))
+    return buffer.getvalue()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _etag(data: bytes) -> str:
