@@ -17,7 +17,7 @@ from circulion_cli import render
 from circulion_cli.archive_check import check_archived_file
 from circulion_cli.client import CirculionClient
 from circulion_cli.config import CliConfig
-from circulion_cli.errors import Conflict, WaitTimedOut
+from circulion_cli.errors import ClientError, Conflict, WaitTimedOut
 from circulion_cli.follow import StatusFollower
 from circulion_cli.models import DISTRIBUTED, REJECTED, TERMINAL, Recipe
 from circulion_cli.progress import ProgressBar, human_bytes
@@ -126,7 +126,12 @@ def download(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     finally:
         if not args.quiet and total:
             bar.finish()
-    inner = check_archived_file(dest)
+    try:
+        inner = check_archived_file(dest)
+    except ClientError as exc:
+        dest.unlink(missing_ok=True)  # a file that does not match its manifest is not kept
+        exc.hint = f"nothing was kept; download again, and report recipe {args.recipe_id} if it happens again"
+        raise
     if args.json:
         io.json(
             {

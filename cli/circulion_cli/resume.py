@@ -72,8 +72,9 @@ class UploadTarget:
         return UploadTarget(state.api_url, state.tenant, state.name, state.version, state.content_type)
 
     def describe(self) -> str:
-        version = self.version or "the next version"
-        return f"name {self.name!r}, {version}, {self.content_type or '?'}, tenant {self.tenant or '?'}, {self.api_url}"
+        version = f"version {self.version}" if self.version else "the next version"
+        tenant = f", tenant {self.tenant}" if self.tenant else ""
+        return f"name {self.name!r}, {version}, {self.content_type or '?'}{tenant}, at {self.api_url}"
 
 
 @dataclass(frozen=True)

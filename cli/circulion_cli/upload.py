@@ -82,7 +82,7 @@ def upload_file(
     state = _resumable(client, store, identity)
     if isinstance(state, UploadState) and state.upload_id == _COMPLETED:
         # An earlier run completed (killed before it removed its state): nothing to send.
-        return UploadOutcome(state.recipe_id, 0, len(state.parts) or state.part_count, True, sha256)
+        return UploadOutcome(state.recipe_id, 0, state.part_count, True, sha256)
     if state is None and store is not None and on_notice is not None:
         for other in store.others(identity):
             on_notice(

@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import io
 import json
+import re
 import secrets
 import threading
 import urllib.parse
@@ -22,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOKEN = "test-token"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+NAME_RULE = "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 @dataclass
@@ -33,6 +36,7 @@ class FakeRecipe:
     sha256: str
     content_type: str
     status: str = "AWAITING_UPLOAD"
+    arrived: bool = False
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     upload_id: str | None = None
     part_count: int = 1
@@ -124,6 +128,7 @@ class FakeApi:
 
     def add_recipe(self, **fields: Any) -> FakeRecipe:
         recipe = FakeRecipe(recipe_id=fields.pop("recipe_id", "r-" + secrets.token_hex(4)), **fields)
+        recipe.arrived = recipe.status != "AWAITING_UPLOAD"
         self.recipes[recipe.recipe_id] = recipe
         return recipe
 
@@ -147,8 +152,8 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(raw)
 
-    def _error(self, status: int, code: str, message: str) -> None:
-        self._send(status, {"error": {"code": code, "message": message, "details": None}})
+    def _error(self, status: int, code: str, message: str, details: object = None) -> None:
+        self._send(status, {"error": {"code": code, "message": message, "details": details}})
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -177,6 +182,8 @@ class _Handler(BaseHTTPRequestHandler):
             items = sorted(api.recipes.values(), key=lambda r: r.created_at, reverse=True)
             if "status" in query:
                 items = [r for r in items if r.status == query["status"]]
+            if "name" in query:
+                items = [r for r in items if r.name == query["name"]]
             start = int(query.get("cursor", "0"))
             size = int(query.get("limit", api.page_size))
             page = items[start : start + size]
@@ -188,7 +195,7 @@ class _Handler(BaseHTTPRequestHandler):
         if recipe is None:
             return self._error(404, "not_found", "no such recipe")
         if len(segments) == 2:
-            if recipe.after_complete and recipe.status != "AWAITING_UPLOAD":
+            if recipe.after_complete and recipe.arrived:
                 step = recipe.after_complete.pop(0) if len(recipe.after_complete) > 1 else recipe.after_complete[0]
                 for key, value in step.items():
                     setattr(recipe, key, value)
@@ -235,6 +242,11 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(body)
             if request.get("size", 0) <= 0:
                 return self._error(422, "invalid_size", "size must be positive")
+            if not NAME.fullmatch(request["name"]):
+                problem = {"field": "name", "problem": f"Value error, {NAME_RULE}", "type": "value_error"}
+                return self._error(400, "validation_failed", "the body does not match the schema", [problem])
+            if any((r.name, r.version) == (request["name"], request.get("version")) for r in api.recipes.values()):
+                return self._error(409, "version_taken", f"{request['name']} {request['version']} already exists")
             recipe = api.add_recipe(
                 name=request["name"],
                 version=request.get("version") or "1",
@@ -278,6 +290,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _arrived(self, recipe: FakeRecipe, data: bytes) -> None:
         ok = hashlib.sha256(data).hexdigest() == recipe.sha256 and len(data) == recipe.size
+        recipe.arrived = True
         recipe.status = "VALIDATING" if ok else "REJECTED"
         recipe.after_complete = list(self.api.script) if ok else []
         if not ok:
