@@ -27,7 +27,7 @@ from chalicelib.models import (
     RecipeView,
     SinglePutUpload,
 )
-from chalicelib.recipe import Multipart, Recipe, Status, next_version, object_key
+from chalicelib.recipe import TERMINAL, Multipart, Recipe, Status, next_version, object_key
 from chalicelib.settings import MIB, UploadSettings
 from chalicelib.store import ListQuery, RecipeStore
 from chalicelib.upload_plan import PartPlan, SinglePut, part_numbers, plan_upload
@@ -245,7 +245,9 @@ def download(principal: Principal, recipe_id: str, deps: ApiDeps) -> Download:
     recipe = owned(principal, recipe_id, deps)
     artifact = recipe.artifact
     if recipe.status is not Status.DISTRIBUTED or artifact is None or not artifact.download_path:
-        raise Conflict(f"the recipe is {recipe.status.value}, not DISTRIBUTED yet", code="not_distributed")
+        # A REJECTED recipe will never be distributed: "not yet" would promise otherwise.
+        when = " and will not be distributed" if recipe.status in TERMINAL else ", not DISTRIBUTED yet"
+        raise Conflict(f"the recipe is {recipe.status.value}{when}", code="not_distributed")
     base = deps.settings.cdn_base_url
     if not base:
         raise Unavailable("downloads are not configured (no CDN base URL)")
