@@ -84,12 +84,23 @@ class CirculionClient:
     # --- recipes --------------------------------------------------------------------
 
     def create(
-        self, *, name: str, size: int, sha256: str, content_type: str, version: str | None = None
+        self,
+        *,
+        name: str,
+        size: int,
+        sha256: str,
+        content_type: str,
+        version: str | None = None,
+        file_name: str | None = None,
     ) -> CreatedRecipe:
-        """``POST /recipes``: declare a recipe and get where to upload it."""
+        """``POST /recipes``: declare a recipe and get where to upload it.
+
+        ``file_name`` (the local file's name) names the file inside the archive."""
         body: dict[str, object] = {"name": name, "size": size, "sha256": sha256, "content_type": content_type}
         if version is not None:
             body["version"] = version
+        if file_name is not None:
+            body["file_name"] = file_name
         return self._call("POST", "/recipes", CreatedRecipe, body=body, retry=False)
 
     def part_urls(self, recipe_id: str, first: int, count: int) -> PartUrls:

@@ -92,7 +92,9 @@ def upload_file(
             )
     resumed = state is not None
     if state is None:
-        created = client.create(name=name, version=version, size=stat.st_size, sha256=sha256, content_type=content_type)
+        created = client.create(
+            name=name, version=version, size=stat.st_size, sha256=sha256, content_type=content_type, file_name=path.name
+        )
         if isinstance(created.upload, SinglePut):
             counter = _Counter("uploading", stat.st_size, on_progress)
             _put_single(client, path, stat.st_size, created.upload, counter)

@@ -37,6 +37,7 @@ class FakeRecipe:
     content_type: str
     status: str = "AWAITING_UPLOAD"
     arrived: bool = False
+    file_name: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     upload_id: str | None = None
     part_count: int = 1
@@ -253,6 +254,7 @@ class _Handler(BaseHTTPRequestHandler):
                 size=request["size"],
                 sha256=request["sha256"],
                 content_type=request["content_type"],
+                file_name=request.get("file_name"),
             )
             if recipe.size <= api.single_put_max:
                 upload: dict[str, Any] = {

@@ -191,3 +191,9 @@ def test_start_up_imports_neither_boto3_nor_the_tracing_sdk() -> None:
 
 def _stdout(buffer: io.StringIO) -> contextlib.redirect_stdout[io.StringIO]:
     return contextlib.redirect_stdout(buffer)
+
+
+def test_the_uploaded_files_name_is_sent_for_the_archive(fake: FakeApi, tmp_path: Path) -> None:
+    path = write_file(tmp_path / "bad.recipe", KIB)
+    assert cli("upload", str(path), "--type", "asset")[0] == 0
+    assert fake.only_recipe().file_name == "bad.recipe"

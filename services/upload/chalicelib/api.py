@@ -119,6 +119,7 @@ def create_recipe(principal: Principal, body: CreateRecipe, trace_header: str | 
         key=key,
         multipart=multipart,
         trace_header=trace_header,
+        file_name=body.file_name,
     )
     recipe = _store_with_version(recipe, body.version, deps)
     return RecipeCreated(

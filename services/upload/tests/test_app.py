@@ -233,6 +233,14 @@ def test_download_is_409_until_distributed_then_signed(client: Any, world: World
     assert body["sha256"] == "a" * 64 and body["size"] == 10
 
 
+def test_the_files_own_name_is_kept_and_must_be_a_plain_file_name(client: Any, world: World) -> None:
+    r = create(client, world, file_name="bad.recipe")
+    assert r.status_code == 201
+    assert world.store.recipes[json.loads(r.body)["recipe_id"]].file_name == "bad.recipe"
+    for bad in ("../x", "dir/x", "a\\b", "..", "a\nb", ""):
+        assert_error(create(client, world, file_name=bad), 400, "validation_failed")
+
+
 def test_download_of_a_rejected_recipe_does_not_say_not_yet(client: Any, world: World) -> None:
     rid = json.loads(create(client, world).body)["recipe_id"]
     waiting = assert_error(call(client, world, "GET", f"/recipes/{rid}/download"), 409, "not_distributed")
