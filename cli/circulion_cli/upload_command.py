@@ -105,7 +105,7 @@ def run_upload(client: CirculionClient, args: argparse.Namespace, io: Io, *, res
     name, version, source = name_and_version(path, choice.content_type, args.name, args.version)
     if not args.quiet:
         io.note(choice.describe())
-        io.note(f"name: {name}, version {version or '(the next free one)'} ({source})")
+        io.note(f"name: {name}, version: {version or 'the next free one'} ({source})")
     with lines_closed(UploadBars(io, args.quiet)) as bars:
         try:
             outcome = client.upload_file(

@@ -94,7 +94,7 @@ def test_a_document_without_name_is_named_and_versioned_by_itself(fake: FakeApi)
     assert code == 0, err
     recipe = fake.only_recipe()
     assert (recipe.name, recipe.version) == ("arm-teardown", "1.0.0")
-    assert "name: arm-teardown, version 1.0.0 (declared in the file" in err
+    assert "name: arm-teardown, version: 1.0.0 (declared in the file" in err
 
 
 def test_a_stream_without_name_is_named_by_its_header_and_name_wins_over_it(fake: FakeApi) -> None:
