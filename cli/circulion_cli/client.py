@@ -10,7 +10,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import time
@@ -32,6 +31,7 @@ from circulion_cli.errors import (
     WaitTimedOut,
     api_error,
 )
+from circulion_cli.files import HashingSink
 from circulion_cli.models import (
     FAILED,
     REJECTED,
@@ -44,11 +44,12 @@ from circulion_cli.models import (
     UploadedPart,
 )
 from circulion_cli.retry import RetryPolicy
-from circulion_cli.transport import HttpResponse, Sink, Transport, UrllibTransport
+from circulion_cli.transport import HttpResponse, Transport, UrllibTransport
 
 if TYPE_CHECKING:
+    from circulion_cli.progress_events import OnNotice, OnProgress
     from circulion_cli.resume import ResumeStore
-    from circulion_cli.upload import OnNotice, OnProgress, UploadOutcome
+    from circulion_cli.upload import UploadOutcome
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -217,7 +218,7 @@ class CirculionClient:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", delete=False) as handle:
             tmp = Path(handle.name)
-            sink = _HashingSink(handle, on_bytes)
+            sink = HashingSink(handle, on_bytes)
             try:
                 response = self.transport.stream(link.url, sink)
             except ClientError:
@@ -291,23 +292,3 @@ def _error_from(response: HttpResponse) -> ClientError:
 
 def _q(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
-
-
-class _HashingSink:
-    """A write-only sink hashing and counting what passes through to the file."""
-
-    def __init__(self, handle: Sink, on_bytes: Callable[[int], None] | None) -> None:
-        self._handle = handle
-        self._digest = hashlib.sha256()
-        self._on_bytes = on_bytes
-        self.size = 0
-
-    def write(self, block: bytes) -> int:
-        self._digest.update(block)
-        self.size += len(block)
-        if self._on_bytes is not None:
-            self._on_bytes(len(block))
-        return self._handle.write(block)
-
-    def hexdigest(self) -> str:
-        return self._digest.hexdigest()
