@@ -18,6 +18,7 @@ from circulion_cli.commands import Io
 from circulion_cli.main import run
 from circulion_cli.models import RecipeIssue
 from circulion_cli.render import issue_line
+from circulion_cli.upload import CHECK_TOKEN_FIRST_BYTES
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -59,7 +60,8 @@ def test_an_error_starts_its_own_line_after_a_progress_bar(fake: FakeApi, tmp_pa
 
 def test_the_token_is_checked_before_the_file_is_hashed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CIRCULION_TOKEN", "expired")
-    path = write_file(tmp_path / "big.bin", 8 * 4 * KIB)
+    path = tmp_path / "big.bin"
+    path.write_bytes(b"\x00" * CHECK_TOKEN_FIRST_BYTES)
 
     code, _, err = cli("upload", str(path))
 
