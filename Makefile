@@ -51,8 +51,10 @@ lint: setup ## ruff, mypy and cfn-lint
 	@set -e; for s in $(SERVICES); do (cd services/$$s && ../../$(BIN)/mypy --config-file ../../pyproject.toml app.py chalicelib); done
 	$(BIN)/cfn-lint infra/*.yaml
 
-schemas: setup ## regenerate the JSON Schema snapshots of the event contracts
+schemas: setup ## regenerate the JSON Schema snapshots (event contracts, recipe format) and docs/RECIPES.md's field tables
 	$(PY) -m circulion.contracts.snapshots write
+	$(PY) -m circulion.recipes.json_schema write
+	$(PY) -m circulion.recipes.format_table --write docs/RECIPES.md
 
 bench: setup ## measure speed, memory and scaling; results in bench/results/
 	$(PY) -m bench.run

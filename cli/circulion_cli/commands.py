@@ -24,9 +24,12 @@ from circulion_cli.progress import ProgressBar, human_bytes
 from circulion_cli.sniff import ASSET, EXTENSIONS
 from circulion_cli.upload_command import default_name, run_upload
 
-__all__ = ["Io", "default_name", "guess_content_type"]
+__all__ = ["CONTENT_TYPES", "Io", "default_name", "guess_content_type"]
 
 OK, FAILED_EXIT = 0, 1
+
+CONTENT_TYPES = EXTENSIONS
+"""Extension -> content type (``upload`` also recognises a recipe by its content: sniff.py)."""
 
 
 class Io:

@@ -24,6 +24,8 @@ DEFAULT_API_URL = f"http://{LOCAL_HOST}:{LOCAL_API_PORT}"
 DEFAULT_ISSUER_URL = f"http://{LOCAL_HOST}:{LOCAL_ISSUER_PORT}"
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ENDPOINT_URL = f"http://{LOCAL_HOST}:{LOCAL_EMULATOR_PORT}"
+DEFAULT_VALIDATE_UP_TO = 64 * 1024 * 1024
+"""Streams up to this size are validated locally before an upload (larger: ``--validate``)."""
 REAL_AWS = "aws"
 """``CIRCULION_ENDPOINT_URL=aws`` (or ``--endpoint-url aws``): AWS's own endpoints."""
 
@@ -37,12 +39,13 @@ class CliConfig(BaseModel):
     endpoint_url: str | None = None
     region: str = DEFAULT_REGION
     cache_dir: Path
+    validate_up_to: int = DEFAULT_VALIDATE_UP_TO
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **flags: str | None) -> CliConfig:
         """Build from ``CIRCULION_API_URL``, ``CIRCULION_TOKEN``, ``CIRCULION_ISSUER_URL``,
         ``CIRCULION_ENDPOINT_URL`` (or ``AWS_ENDPOINT_URL``), ``AWS_DEFAULT_REGION`` and
-        ``CIRCULION_CACHE_DIR``; a flag given (not ``None``) wins.
+        ``CIRCULION_CACHE_DIR``, ``CIRCULION_VALIDATE_UP_TO`` (bytes); a flag given (not ``None``) wins.
 
         Like the API URL, the AWS endpoint (for ``dlq`` and ``trace``) defaults to the local
         stack, on the ports ``CIRCULION_PORT_OFFSET`` moves it to; an SRE on real AWS says
@@ -58,6 +61,7 @@ class CliConfig(BaseModel):
             or local_url(LOCAL_EMULATOR_PORT, offset),
             "region": env.get("AWS_DEFAULT_REGION") or env.get("AWS_REGION") or DEFAULT_REGION,
             "cache_dir": Path(env["CIRCULION_CACHE_DIR"]) if env.get("CIRCULION_CACHE_DIR") else default_cache_dir(env),
+            "validate_up_to": env.get("CIRCULION_VALIDATE_UP_TO") or DEFAULT_VALIDATE_UP_TO,
         }
         values.update({key: value for key, value in flags.items() if value is not None})
         if values["endpoint_url"] == REAL_AWS:

@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from circulion.errors import CirculionError
-from circulion_cli import commands, sre
+from circulion_cli import commands, ops, precheck, sre, validate
 from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
 from circulion_cli.errors import UsageError
@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-resume", action="store_true", help="neither resume nor record resumable state")
     p.add_argument("--timeout", type=float, help="give up waiting after this many seconds")
     p.add_argument("--quiet", action="store_true", help="no progress output")
-    p.set_defaults(run=commands.upload)
+    precheck.add_arguments(p)
+    p.set_defaults(run=precheck.checked(commands.upload))
 
     p = sub.add_parser("status", parents=[common, reads], help="show a recipe")
     p.add_argument("recipe_id", metavar="ID")
@@ -91,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("recipe_id", metavar="ID")
     p.set_defaults(run=commands.abort)
 
+    validate.add_parser(sub, reads)
     _add_sre_commands(sub, reads)
     return parser
 
@@ -108,6 +110,8 @@ def _add_sre_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser], 
     p.add_argument("--ttl", type=_positive_int, help="lifetime in seconds")
     p.add_argument("--issuer-url", help="issuer base URL (env CIRCULION_ISSUER_URL)")
     p.set_defaults(run=commands.dev_token)
+
+    ops.add_parser(sub, [reads, aws])
 
     dlq = sub.add_parser("dlq", help="dead-letter queues (SRE)")
     dlq_sub = dlq.add_subparsers(dest="dlq_command", required=True, metavar="ACTION")

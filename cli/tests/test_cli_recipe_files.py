@@ -39,9 +39,12 @@ def test_a_recipe_document_without_its_extension_is_sent_as_a_document(
     path = shutil.copy(EXAMPLES / "bad-torque.json", tmp_path / copy_as)
 
     code, _, err = cli("upload", str(path), "--name", "arm")
+    assert code == 1  # checked locally as the document it is, and refused
+    assert "is not a valid document" in err and fake.recipes == {}
 
+    code, _, err = cli("upload", str(path), "--name", "arm", "--no-validate")
     assert code == 0, err
-    assert fake.only_recipe().content_type == DOCUMENT  # validated, not stored as an asset
+    assert fake.only_recipe().content_type == DOCUMENT  # validated by the pipeline, not stored as an asset
     assert "type: application/json (recipe document, recognised by its content)" in err
 
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import get_args
 
 import pytest
 from fake_api import TOKEN, FakeApi, recipe_archive
@@ -185,6 +186,10 @@ def test_start_up_imports_neither_boto3_nor_the_tracing_sdk() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
     assert json.loads(loaded.replace("'", '"')) == []
+    from circulion.contracts.events import RecipeKind
+    from circulion_cli import validate
+
+    assert get_args(validate.RecipeKind) == get_args(RecipeKind)  # spelled out there to start fast
     helped = subprocess.run(
         [sys.executable, "-m", "circulion_cli", "--help"], capture_output=True, text=True, check=False
     )

@@ -138,6 +138,7 @@ class Supervisor:
     def start(self) -> None:
         ports = self.options.ports
         self._start_emulator_and_provision()
+        self._start_metrics_forwarder()
         self._start_auxiliary()
         began = self._step("discovering functions")
         dirs = select_dirs(app_dirs(SERVICES_DIR, self.options.app_dirs), self.options.services)
@@ -170,6 +171,16 @@ class Supervisor:
             outputs.update(provision_stack(ports.endpoint_url, template, {}).outputs)
         self._started.outputs = outputs
         self._log.info("provisioned in %.1f s", time.monotonic() - began)
+
+    def _start_metrics_forwarder(self) -> None:
+        """Before any function runs, so that none of their EMF lines is missed."""
+        from circulion_local.cfn.base import AwsEndpoint
+        from circulion_local.runtime.metrics_forwarder import MetricsForwarder
+
+        cloudwatch = AwsEndpoint(self.options.ports.endpoint_url).client("cloudwatch")  # administrator credentials
+        forwarder = MetricsForwarder(cloudwatch, self._logs_dir)
+        forwarder.start()
+        self._stoppers.append(("metrics forwarder", forwarder.stop))
 
     def _attach_emulator(self) -> None:
         from circulion_local.emulator import EmulatorError, answers

@@ -144,12 +144,16 @@ class CdnUrlSigner:
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
         expires = int(expires_at.timestamp())
-        signature = self._key.sign(canned_policy(url, expires).encode(), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront requires SHA1withRSA
+        signature = self.sign_bytes(canned_policy(url, expires).encode())
         query = urlencode(
             {"Expires": str(expires), "Signature": cloudfront_b64encode(signature), "Key-Pair-Id": self.key_pair_id},
             safe="-_~",
         )
         return url + ("&" if urlsplit(url).query else "?") + query
+
+    def sign_bytes(self, message: bytes) -> bytes:
+        """SHA1withRSA (PKCS#1 v1.5) over ``message``: what CloudFront verifies a policy with."""
+        return self._key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront requires SHA1withRSA
 
 
 class SecretsClient(Protocol):

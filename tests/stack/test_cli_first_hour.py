@@ -49,7 +49,10 @@ def test_a_bad_recipe_without_its_extension_is_validated_and_rejected_by_step_id
 ) -> None:
     path = shutil.copy(EXAMPLES / "bad-torque.json", tmp_path / "bad.recipe")
 
-    done = _cli(env, "upload", str(path), "--name", "first-hour-bad", "--wait", "--timeout", TIMEOUT_S)
+    refused = _cli(env, "upload", str(path), "--name", "first-hour-bad")
+    assert refused.returncode == 1 and "nothing was uploaded" in refused.stderr  # checked locally as a document
+
+    done = _cli(env, "upload", str(path), "--name", "first-hour-bad", "--wait", "--no-validate", "--timeout", TIMEOUT_S)
 
     assert done.returncode == 1, done.stderr
     assert "type: application/json (recipe document, recognised by its content)" in done.stderr

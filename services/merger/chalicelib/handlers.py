@@ -7,11 +7,14 @@ because someone else holds the lease, or re-emit the recorded outcome.
 
 from __future__ import annotations
 
+import time
+
 from chalicelib import merging
 from chalicelib.bootstrap import Deps
 from chalicelib.ledger import Step, next_step, with_lease
+from circulion import metrics
 from circulion.contracts.envelope import Envelope
-from circulion.contracts.events import ChunkProcessed, RecipeSplit
+from circulion.contracts.events import ChunkProcessed, RecipeMerged, RecipeSplit
 from circulion.errors import PermanentError, TransientError, UnexpectedEventType
 
 _CAS_ATTEMPTS = 5
@@ -60,7 +63,10 @@ def advance(message: RecipeSplit | ChunkProcessed, deps: Deps) -> list[Envelope]
         if leased is None:
             continue  # the job changed under us: decide again on its new state
         deps.checkpoint("lease_taken")
-        return merging.merge_under_lease(job, leased, owner, message, deps)
+        started = time.monotonic()
+        events = merging.merge_under_lease(job, leased, owner, message, deps)
+        _emit_merge_metrics(events, time.monotonic() - started)
+        return events
     raise TransientError(f"{message.recipe_id}: the ledger job kept changing; retrying later")
 
 
@@ -71,3 +77,18 @@ def _check_chunk(message: ChunkProcessed, deps: Deps) -> None:
     job = deps.ledger.get(message.recipe_id)
     if job is not None and job.total is not None and job.total != payload.total_chunks:
         raise InvalidChunk(f"chunk says {payload.total_chunks} chunks, the plan has {job.total}")
+
+
+def _emit_merge_metrics(events: list[Envelope], seconds: float) -> None:
+    """Merge time and archive bytes of a merge that produced an archive."""
+    for event in events:
+        if isinstance(event, RecipeMerged):
+            metrics.emit_many(
+                "merger",
+                {
+                    "MergeDuration": (round(seconds * 1000, 3), "Milliseconds"),
+                    "BytesOut": (event.payload.artifact.size_bytes, "Bytes"),
+                },
+                rollups=[()],
+                kind=event.payload.kind,
+            )

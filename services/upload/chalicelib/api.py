@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
 from chalicelib import views
 from chalicelib.auth import Principal
-from chalicelib.errors import Conflict, InvalidRequest, NotFound, PayloadTooLarge, Unavailable, VersionTaken
+from chalicelib.errors import Conflict, Gone, InvalidRequest, NotFound, PayloadTooLarge, Unavailable, VersionTaken
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -245,6 +245,8 @@ def abort_upload(principal: Principal, recipe_id: str, deps: ApiDeps) -> RecipeV
 def download(principal: Principal, recipe_id: str, deps: ApiDeps) -> Download:
     recipe = owned(principal, recipe_id, deps)
     artifact = recipe.artifact
+    if recipe.status is Status.WITHDRAWN:
+        raise Gone(f"recipe {recipe_id} was withdrawn", details={"recipe_id": recipe_id})
     if recipe.status is not Status.DISTRIBUTED or artifact is None or not artifact.download_path:
         # A REJECTED recipe will never be distributed: "not yet" would promise otherwise.
         when = " and will not be distributed" if recipe.status in TERMINAL else ", not DISTRIBUTED yet"

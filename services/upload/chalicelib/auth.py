@@ -32,6 +32,19 @@ TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 class Principal:
     tenant_id: str
     subject: str
+    groups: tuple[str, ...] = ()
+    """The token's ``cognito:groups`` (what :mod:`chalicelib.roles` turns into roles)."""
+
+
+GROUPS_CLAIM = "cognito:groups"
+
+
+def groups_claim(claims: dict[str, Any]) -> tuple[str, ...]:
+    """The ``cognito:groups`` strings; anything else there counts as no groups."""
+    groups = claims.get(GROUPS_CLAIM)
+    if not isinstance(groups, list):
+        return ()
+    return tuple(g for g in groups if isinstance(g, str))
 
 
 JwksFetcher = Callable[[str], dict[str, Any]]
@@ -142,7 +155,7 @@ class TokenVerifier:
         tenant = claims.get(self._rules.tenant_claim)
         if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant):
             raise Unauthorized(f"token has no valid {self._rules.tenant_claim} claim", code="invalid_token")
-        return Principal(tenant_id=tenant, subject=str(claims["sub"]))
+        return Principal(tenant_id=tenant, subject=str(claims["sub"]), groups=groups_claim(claims))
 
     def _check_audience(self, claims: dict[str, Any]) -> None:
         expected = self._rules.audience

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
-from chalicelib.recipe_item import RECIPE_SK, from_item, to_item
+from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
 from circulion.errors import TransientError
 
@@ -193,7 +193,8 @@ class DynamoRecipeStore(RecipeStore):
         try:
             self._update(
                 recipe_id,
-                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now ADD revision :one",
+                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now, "
+                "arrived_at = if_not_exists(arrived_at, :now) ADD revision :one",
                 {
                     ":validating": Status.VALIDATING.value,
                     ":waiting": Status.AWAITING_UPLOAD.value,
@@ -227,6 +228,13 @@ class DynamoRecipeStore(RecipeStore):
         if change.artifact is not None:
             sets.append("artifact = :artifact")
             values[":artifact"] = json.dumps(change.artifact.__dict__)
+        if change.milestone is not None:
+            name, at = change.milestone
+            sets.append("milestones = :milestones")  # safe to rewrite whole: the write is revision-checked
+            values[":milestones"] = milestones_json({**dict(recipe.milestones), name: at})
+        if change.distributed_at is not None:
+            sets.append("distributed_at = :distributed_at")
+            values[":distributed_at"] = change.distributed_at.isoformat()
         if change.chunk_index is not None:
             # A number set: a redelivered chunk.processed adds nothing, so the count stays exact.
             adds.append("chunks_seen :chunk")
@@ -238,6 +246,18 @@ class DynamoRecipeStore(RecipeStore):
             condition="revision = :rev",
             names={"#s": "status"} if change.status is not None else None,
         )
+
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        fields = withdrawal_fields(recipe)
+        removed = [k for k in ("withdrawn", "restored") if k not in fields]
+        expression = (
+            f"SET #s = :status, updated_at = :now, {', '.join(f'{k} = :{k}' for k in fields)} ADD revision :one"
+        )
+        if removed:
+            expression += f" REMOVE {', '.join(removed)}"
+        values = {":status": recipe.status.value, ":now": now.isoformat(), ":one": 1, ":rev": recipe.revision}
+        values.update({f":{k}": v for k, v in fields.items()})
+        self._update(recipe.recipe_id, expression, values, condition="revision = :rev", names={"#s": "status"})
 
     def _update(
         self,

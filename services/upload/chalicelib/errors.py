@@ -26,6 +26,13 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class Forbidden(ApiError):
+    """The token's roles do not allow this route (``details`` names the role it lacks)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     """No such recipe for this tenant (another tenant's recipe looks the same)."""
 
@@ -51,6 +58,13 @@ class VersionTaken(Conflict):
     """Versions are immutable: this name already has this version."""
 
     code = "version_taken"
+
+
+class Gone(ApiError):
+    """The recipe was withdrawn: it is never served again until restored."""
+
+    status = 410
+    code = "withdrawn"
 
 
 class PayloadTooLarge(ApiError):

@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
+from chalicelib.fleet_models import RestorationView, WithdrawalView
 from chalicelib.recipe import VERSION_PATTERN, Status, file_name_problem, name_problem
 
 ContentType = Literal["application/json", "application/x-ndjson", "application/octet-stream"]
@@ -135,6 +136,8 @@ class RecipeView(Response):
     progress: Progress
     errors: list[dict[str, Any]]
     artifact: ArtifactView | None = None
+    withdrawn: WithdrawalView | None = None
+    restored: RestorationView | None = None
 
 
 class RecipeList(Response):

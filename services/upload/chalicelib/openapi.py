@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib import openapi_fleet, recipe_schemas
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -27,11 +28,13 @@ REF = "#/components/schemas/{model}"
 _ERRORS = {
     "400": "invalid request",
     "401": "missing, expired or invalid token",
+    "403": "the token's role does not allow this (code forbidden)",
     "404": "no such recipe for this tenant",
     "409": "the recipe's state does not allow this",
     "405": "the path does not take this method (the Allow header lists those it takes)",
     "413": "the declared size is above the limit (details in the message)",
     "415": "the body is not application/json",
+    "410": "the recipe was withdrawn (code withdrawn)",
 }
 _WITH_BODY = ("415",)
 """Errors every operation with a JSON request body may return on top of its own."""
@@ -93,6 +96,7 @@ def document() -> str:
         Download,
         Health,
         ErrorBody,
+        *openapi_fleet.MODELS,
     ]
     _, schemas = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     list_params = [
@@ -151,6 +155,12 @@ def document() -> str:
         },
     }
     _document_limits(schemas["$defs"]["CreateRecipe"]["properties"])
+    paths.update(openapi_fleet.paths(_op, _query, RecipeView))
+    openapi_fleet.document_roles(paths, {"description": _ERRORS["403"], **_json(ErrorBody)})
+    paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
+        "description": _ERRORS["410"],
+        **_json(ErrorBody),
+    }
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "CIRCU-LI-ION upload API", "version": "1.0.0"},
@@ -160,7 +170,9 @@ def document() -> str:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearer": []}],
+        **recipe_schemas.openapi_links(),
     }
+    paths.update(recipe_schemas.openapi_paths())
     return json.dumps(doc)
 
 

@@ -11,7 +11,8 @@ from enum import StrEnum
 class Status(StrEnum):
     """Where a recipe is. Progress statuses are ordered; the last three are terminal.
 
-    ``ABORTED`` is the customer's own cancellation of an unfinished upload.
+    ``ABORTED`` is the customer's own cancellation of an unfinished upload. ``WITHDRAWN``
+    is a distributed recipe an admin pulled back (restoring it makes it ``DISTRIBUTED`` again).
     """
 
     AWAITING_UPLOAD = "AWAITING_UPLOAD"
@@ -23,6 +24,7 @@ class Status(StrEnum):
     REJECTED = "REJECTED"
     FAILED = "FAILED"
     ABORTED = "ABORTED"
+    WITHDRAWN = "WITHDRAWN"
 
 
 PROGRESS_ORDER: tuple[Status, ...] = (
@@ -34,7 +36,9 @@ PROGRESS_ORDER: tuple[Status, ...] = (
     Status.DISTRIBUTED,
 )
 
-TERMINAL: frozenset[Status] = frozenset({Status.DISTRIBUTED, Status.REJECTED, Status.FAILED, Status.ABORTED})
+TERMINAL: frozenset[Status] = frozenset(
+    {Status.DISTRIBUTED, Status.REJECTED, Status.FAILED, Status.ABORTED, Status.WITHDRAWN}
+)
 
 CONTENT_KINDS: dict[str, str] = {
     "application/json": "document",
@@ -107,6 +111,21 @@ class Artifact:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    """Who withdrew a recipe, when and why."""
+
+    by: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class Restoration:
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Recipe:
     """One upload of one version of a named recipe, owned by a tenant."""
 
@@ -133,6 +152,22 @@ class Recipe:
     validation_lease_until: datetime | None = None
     revision: int = 0
     file_name: str | None = None
+    distributed_at: datetime | None = None
+    withdrawn: Withdrawal | None = None
+    restored: Restoration | None = None
+    withdrawal_sequence: int = 0
+    """Withdraw and restore requests so far; each command event carries its number."""
+    arrived_at: datetime | None = None
+    """When validation first claimed the uploaded object: "upload complete" for the metrics."""
+    milestones: tuple[tuple[str, datetime], ...] = ()
+    """First time the projection saw each stage end (see :mod:`chalicelib.timings`)."""
+
+    def moments(self) -> dict[str, datetime]:
+        """Every milestone, the arrival included."""
+        found = dict(self.milestones)
+        if self.arrived_at is not None:
+            found.setdefault("arrived", self.arrived_at)
+        return found
 
     @property
     def kind(self) -> str:

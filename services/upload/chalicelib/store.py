@@ -115,3 +115,8 @@ class RecipeStore(abc.ABC):
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
         """Write a projection change computed from ``recipe``; ``StoreConflict`` if the record
         changed since it was read."""
+
+    @abc.abstractmethod
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        """Write ``recipe``'s status and withdraw/restore fields, if the record is still at
+        ``recipe.revision``; ``StoreConflict`` if it changed since it was read."""

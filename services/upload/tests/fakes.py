@@ -96,7 +96,12 @@ class InMemoryRecipeStore(RecipeStore):
         if not free:
             return False
         self.recipes[recipe_id] = replace(
-            r, status=Status.VALIDATING, validation_lease_until=lease_until, updated_at=now, revision=r.revision + 1
+            r,
+            status=Status.VALIDATING,
+            validation_lease_until=lease_until,
+            updated_at=now,
+            revision=r.revision + 1,
+            arrived_at=r.arrived_at or now,
         )
         return True
 
@@ -118,7 +123,25 @@ class InMemoryRecipeStore(RecipeStore):
             updated = replace(updated, errors=change.errors)
         if change.artifact is not None:
             updated = replace(updated, artifact=change.artifact)
+        if change.milestone is not None:
+            updated = replace(updated, milestones=(*current.milestones, change.milestone))
+        if change.distributed_at is not None:
+            updated = replace(updated, distributed_at=change.distributed_at)
         self.recipes[recipe.recipe_id] = updated
+
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        current = self.recipes[recipe.recipe_id]
+        if current.revision != recipe.revision:
+            raise StoreConflict("changed since read")
+        self.recipes[recipe.recipe_id] = replace(
+            current,
+            status=recipe.status,
+            withdrawn=recipe.withdrawn,
+            restored=recipe.restored,
+            withdrawal_sequence=recipe.withdrawal_sequence,
+            updated_at=now,
+            revision=current.revision + 1,
+        )
 
 
 @dataclass

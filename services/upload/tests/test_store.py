@@ -141,3 +141,22 @@ def test_abort_only_while_waiting_and_releases_the_version(store: RecipeStore) -
     got = store.get(other.recipe_id)
     assert got is not None and got.status is Status.ABORTED
     store.create(replace(other, recipe_id="d" * 32))  # the version is free again
+
+
+def test_the_arrival_is_kept_from_the_first_claim_and_milestones_accumulate(store: RecipeStore) -> None:
+    recipe = make(1)
+    store.create(recipe)
+    first = utc(2026, 1, 2)
+    assert store.claim_validation(recipe.recipe_id, first, first + timedelta(minutes=5))
+    assert store.claim_validation(recipe.recipe_id, first + timedelta(minutes=6), first + timedelta(minutes=11))
+    for name, minutes in (("validated", 7), ("split", 8)):
+        current = store.get(recipe.recipe_id)
+        assert current is not None
+        store.apply(current, Change(milestone=(name, first + timedelta(minutes=minutes))), first)
+    got = store.get(recipe.recipe_id)
+    assert got is not None and got.arrived_at == first
+    assert got.moments() == {
+        "arrived": first,
+        "validated": first + timedelta(minutes=7),
+        "split": first + timedelta(minutes=8),
+    }

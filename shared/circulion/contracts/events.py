@@ -12,7 +12,14 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
+from circulion.contracts.artifacts import ArtifactRef as ArtifactRef  # noqa: PLC0414 - explicit re-export: it lived here
 from circulion.contracts.envelope import Channel, Envelope, Payload
+from circulion.contracts.withdrawals import (
+    RecipeRestored,
+    RecipeRestoreRequested,
+    RecipeWithdrawalRequested,
+    RecipeWithdrawn,
+)
 
 RecipeKind = Literal["document", "stream", "asset"]
 """How a recipe is processed: one JSON document, an NDJSON stream, or opaque bytes."""
@@ -180,14 +187,6 @@ class RecipeMergeStarted(Envelope):
     payload: RecipeMergeStartedPayload
 
 
-class ArtifactRef(Payload):
-    bucket: str
-    key: str
-    size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    version_id: str | None = None
-
-
 class RecipeMergedPayload(Payload):
     recipe: RecipeDescription
     kind: RecipeKind
@@ -242,7 +241,11 @@ AnyMessage = Annotated[
     | RecipeMergeStarted
     | RecipeMerged
     | RecipeFailed
-    | RecipeDistributed,
+    | RecipeDistributed
+    | RecipeWithdrawalRequested
+    | RecipeRestoreRequested
+    | RecipeWithdrawn
+    | RecipeRestored,
     Field(discriminator="type"),
 ]
 
@@ -260,6 +263,10 @@ MESSAGE_TYPES: dict[str, type[Envelope]] = {
         RecipeMerged,
         RecipeFailed,
         RecipeDistributed,
+        RecipeWithdrawalRequested,
+        RecipeRestoreRequested,
+        RecipeWithdrawn,
+        RecipeRestored,
     )
 }
 """Message class by its ``type`` string."""
