@@ -12,10 +12,9 @@ a job is a compare-and-set on its ``version`` (or, for the lease holder, on the 
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
@@ -46,35 +45,29 @@ def chunk_sk(index: int) -> str:
     return f"{CHUNK_PREFIX}{index:06d}"
 
 
-class LedgerStore(abc.ABC):
+class LedgerStore(Protocol):
     """Port: the merger's ledger."""
 
-    @abc.abstractmethod
     def record_chunk(
         self, recipe_id: str, tenant_id: str, trace_header: str | None, result: ChunkProcessedPayload, now: float
     ) -> bool:
         """Record a chunk's result; ``False`` when it was already recorded (nothing changed)."""
 
-    @abc.abstractmethod
     def record_plan(
         self, recipe_id: str, tenant_id: str, trace_header: str | None, plan: RecipeSplitPayload, now: float
     ) -> None:
         """Record the plan (idempotent); :class:`PlanConflict` if it disagrees with the one recorded."""
 
-    @abc.abstractmethod
     def get(self, recipe_id: str) -> Job | None:
         """The job, read consistently; ``None`` before anything was recorded."""
 
-    @abc.abstractmethod
     def chunks(self, recipe_id: str) -> list[ChunkProcessedPayload]:
         """Every recorded chunk result, by index."""
 
-    @abc.abstractmethod
     def replace(self, old: Job, new: Job, *, lease_owner: str | None = None) -> Job | None:
         """Write ``new``'s mutable fields if the job is still ``old`` (same version), or, with
         ``lease_owner``, if that owner still holds the lease. The stored job, or ``None``."""
 
-    @abc.abstractmethod
     def open_jobs(self) -> Iterator[Job]:
         """Every job not in a terminal state (for the sweeper)."""
 
