@@ -61,7 +61,19 @@ def lazy_platform(service: str, settings: Settings, *, with_task_queue: bool = F
     return functools.cache(functools.partial(build_platform, service, settings, with_task_queue=with_task_queue))
 
 
-def assemble(deps_type: Callable[..., D], overrides: Mapping[str, Any], factories: Mapping[str, Callable[[], Any]]) -> D:
+def common_factories(settings: Settings, platform: Callable[[], Platform]) -> dict[str, Callable[[], Any]]:
+    """Factories of the fields every service's ``Deps`` has, from a :func:`lazy_platform`."""
+    return {
+        "settings": lambda: settings,
+        "publisher": lambda: platform().publisher,
+        "dead_letters": lambda: platform().dead_letters,
+        "objects": lambda: platform().objects,
+    }
+
+
+def assemble(
+    deps_type: Callable[..., D], overrides: Mapping[str, Any], factories: Mapping[str, Callable[[], Any]]
+) -> D:
     """``deps_type(**fields)``: each field from ``overrides`` if given, else from its factory.
 
     A factory runs only for a field not overridden. An override may also set a field that

@@ -13,7 +13,7 @@ from chalicelib.dynamo_name_versions import DynamoNameVersions
 from chalicelib.settings import DistributorSettings
 from chalicelib.store import DistributionStore, DynamoDistributionStore
 from circulion.adapters.retries import SqsRetryScheduler
-from circulion.platform import Platform, assemble, lazy_platform
+from circulion.platform import Platform, assemble, common_factories, lazy_platform
 
 # No botocore retries on CloudFront: a throttled invalidation is retried through the
 # queue with backoff, never by sleeping inside the invocation.
@@ -36,10 +36,7 @@ def build(settings: DistributorSettings | None = None, **overrides: Any) -> Deps
         Deps,
         overrides,
         {
-            "settings": lambda: s,
-            "publisher": lambda: platform().publisher,
-            "dead_letters": lambda: platform().dead_letters,
-            "objects": lambda: platform().objects,
+            **common_factories(s, platform),
             "store": store,
             "cdn": lambda: _cdn(platform(), s, store()),
             "retries": lambda: SqsRetryScheduler(platform().clients.client("sqs")),

@@ -10,7 +10,7 @@ from chalicelib.ledger_store import DynamoLedgerStore
 from chalicelib.settings import MergerSettings
 from circulion.adapters.event_bus import SqsTaskQueue
 from circulion.adapters.retries import SqsRetryScheduler
-from circulion.platform import assemble, lazy_platform
+from circulion.platform import assemble, common_factories, lazy_platform
 
 
 def build(settings: MergerSettings | None = None, **overrides: Any) -> Deps:
@@ -22,13 +22,10 @@ def build(settings: MergerSettings | None = None, **overrides: Any) -> Deps:
         Deps,
         overrides,
         {
-            "settings": lambda: s,
-            "publisher": lambda: platform().publisher,
-            "dead_letters": lambda: platform().dead_letters,
+            **common_factories(s, platform),
             "ledger": lambda: DynamoLedgerStore(
                 platform().clients.client("dynamodb"), names.ledger_table, s.ledger_ttl_seconds
             ),
-            "objects": lambda: platform().objects,
             "merger_queue": lambda: SqsTaskQueue(
                 platform().clients.client("sqs"), platform().clients.queue_url(names.merger_queue)
             ),

@@ -20,7 +20,6 @@ from circulion.testing import sqs_event
 from circulion.testing.tables import create_keyed_table
 from tests.scenario import extracted, make_recipe
 
-
 REGION = "us-east-1"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from chalicelib.deps import SERVICE, Deps
 from chalicelib.plan_store import S3PlanStore
 from chalicelib.settings import SplitterSettings
-from circulion.platform import assemble, lazy_platform
+from circulion.platform import assemble, common_factories, lazy_platform
 
 
 def build(settings: SplitterSettings | None = None, **overrides: Any) -> Deps:
@@ -19,10 +19,7 @@ def build(settings: SplitterSettings | None = None, **overrides: Any) -> Deps:
         Deps,
         overrides,
         {
-            "settings": lambda: s,
-            "publisher": lambda: platform().publisher,
-            "dead_letters": lambda: platform().dead_letters,
-            "objects": lambda: platform().objects,
+            **common_factories(s, platform),
             "plans": lambda: S3PlanStore(
                 platform().clients.client("s3"), s.resources.work_bucket, s.plan_lease_seconds
             ),

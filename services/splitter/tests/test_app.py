@@ -21,7 +21,6 @@ from circulion.settings import RESOURCES
 from circulion.testing import sqs_event
 from tests.fakes import World
 
-
 REGION = "us-east-1"
 
 

@@ -18,7 +18,7 @@ from chalicelib.errors import Unavailable
 from chalicelib.settings import UploadSettings
 from chalicelib.upload_urls import S3UploadUrls
 from circulion import log, tracing
-from circulion.platform import assemble, lazy_platform
+from circulion.platform import assemble, common_factories, lazy_platform
 
 # URLs the customer's client sends as they are: no checksum headers it would have to add
 # (AwsClients already signs S3 with SigV4 and addresses the emulator path-style).
@@ -54,11 +54,8 @@ def build(settings: UploadSettings | None = None, **overrides: Any) -> Deps:
         Deps,
         overrides,
         {
-            "settings": lambda: s,
-            "publisher": lambda: platform().publisher,
-            "dead_letters": lambda: platform().dead_letters,
+            **common_factories(s, platform),
             "store": lambda: DynamoRecipeStore(dynamodb(), table),
-            "objects": lambda: platform().objects,
             "urls": lambda: S3UploadUrls(platform().clients.client("s3", PRESIGNING_CONFIG)),
             "verifier": lambda: functools.cache(functools.partial(build_verifier, s)),
             "signer": lambda: signer,

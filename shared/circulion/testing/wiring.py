@@ -20,13 +20,14 @@ D = TypeVar("D")
 def deps_wiring(monkeypatch: pytest.MonkeyPatch, bootstrap: ModuleType) -> Callable[[D], D]:
     """A ``wire(deps)`` that makes ``bootstrap.deps()`` return ``deps`` until the test ends.
 
-    Examples
-    --------
-    >>> @pytest.fixture
-    ... def wire(monkeypatch):
-    ...     return deps_wiring(monkeypatch, bootstrap)
-    >>> def test_split(wire):
-    ...     wire(bootstrap.build(settings, objects=InMemoryObjectStore()))
+    A service's ``tests/conftest.py`` offers it as the ``wire`` fixture::
+
+        @pytest.fixture
+        def wire(monkeypatch):
+            return deps_wiring(monkeypatch, bootstrap)
+
+        def test_split(wire):
+            wire(bootstrap.build(settings, objects=InMemoryObjectStore()))
     """
 
     def wire(deps: D) -> D:
