@@ -12,10 +12,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from circulion_cli.commands import Io, guess_content_type
+from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
 from circulion_cli.main_types import Command
 from circulion_cli.progress import human_bytes
+from circulion_cli.sniff import choose_type
 from circulion_cli.validate import INVALID, SHOWN_ISSUES, describe, kind_of, run_validation
 
 
@@ -50,7 +51,7 @@ def refusal(args: argparse.Namespace, config: CliConfig, io: Io) -> int | None:
     mode = getattr(args, "validate", "auto")
     if mode == "never" or not path.is_file():
         return None  # a missing file is the upload command's error to report
-    kind = kind_of(path, args.type or guess_content_type(path))
+    kind = kind_of(path, choose_type(path, args.type).content_type)  # as upload will send it
     if kind not in ("document", "stream"):
         return None
     size = path.stat().st_size

@@ -13,16 +13,20 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import get_args
+from typing import TYPE_CHECKING, Literal
 
-from circulion.contracts.events import RecipeKind, ValidationIssue
-from circulion.recipes.file_validation import Verdict, validate_file
-from circulion.recipes.limits import DIRECT_THRESHOLD_BYTES
+if TYPE_CHECKING:  # the validation code is imported when a file is validated: a fast start-up
+    from circulion.contracts.events import ValidationIssue
+    from circulion.recipes.file_validation import Verdict
 from circulion_cli.commands import CONTENT_TYPES, Io
 from circulion_cli.config import CliConfig
 from circulion_cli.progress import ProgressBar, human_bytes
+from circulion_cli.sniff import choose_type
 
 VALID, INVALID, USAGE = 0, 1, 2
+RecipeKind = Literal["document", "stream", "asset"]
+""":data:`circulion.contracts.events.RecipeKind` (a test checks they agree)."""
+RECIPE_KINDS: tuple[RecipeKind, ...] = ("document", "stream", "asset")
 KINDS: dict[str, RecipeKind] = {
     "application/json": "document",
     "application/x-ndjson": "stream",
@@ -47,7 +51,7 @@ def kind_of(path: Path, declared: str | None) -> RecipeKind | None:
     """The kind the upload API would give ``path`` with ``declared`` as its type."""
     if declared is None:
         return KINDS.get(CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream"))
-    if declared in get_args(RecipeKind):
+    if declared in RECIPE_KINDS:
         return declared  # type: ignore[return-value]
     return KINDS.get(declared.split(";")[0].strip().lower())
 
@@ -57,9 +61,9 @@ def validate(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     if not path.is_file():
         io.note(f"circulion: error: {path}: no such file")
         return USAGE
-    kind = kind_of(path, args.type)
+    kind = kind_of(path, args.type or choose_type(path, None).content_type)  # by content too, as upload does
     if kind is None:
-        io.note(f"circulion: error: unknown --type {args.type!r}; use {', '.join([*KINDS, *get_args(RecipeKind)])}")
+        io.note(f"circulion: error: unknown --type {args.type!r}; use {', '.join([*KINDS, *RECIPE_KINDS])}")
         return USAGE
     if args.processes is not None and args.processes < 1:
         io.note("circulion: error: --processes must be at least 1")
@@ -76,6 +80,9 @@ def validate(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
 
 def run_validation(path: Path, kind: RecipeKind, io: Io, *, quiet: bool, processes: int | None = None) -> Verdict:
     """:func:`validate_file` with a progress bar on stderr for files of more than one chunk."""
+    from circulion.recipes.file_validation import validate_file
+    from circulion.recipes.limits import DIRECT_THRESHOLD_BYTES
+
     bar = None if quiet or path.stat().st_size <= DIRECT_THRESHOLD_BYTES else ProgressBar(io.err, "validate")
     verdict = validate_file(
         str(path),

@@ -359,7 +359,8 @@ def banner(ready: Mapping[str, Any]) -> list[str]:
         f"  dev token    {env}circulion dev-token --tenant NAME",
         f"  functions    {len(ready['functions'])}; logs in {ready['logs']['functions']}",
         f"  runtime log  {ready['logs']['runtime']}",
-        "  Ctrl-C stops everything.",
+        "  Ctrl-C stops everything, and the emulator keeps its data in memory: after a restart",
+        "  every recipe is gone, while tokens from before still work (the issuer's key is kept).",
         "-" * 72,
     ]
 

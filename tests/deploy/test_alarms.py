@@ -86,7 +86,8 @@ def test_every_packaged_function_has_its_three_alarms_wired_to_the_imported_topi
             timeout_ms = fn["Properties"]["Timeout"] * 1000
             assert mine["Duration"]["ExtendedStatistic"] == "p99"
             assert mine["Duration"]["Threshold"] == round(0.8 * timeout_ms)
-    assert functions == 8  # api, validate, track_status, split, process_chunk, coordinate, sweep, distribute
+    # api, validate, track_status, resend_commands, split, process_chunk, coordinate, sweep, distribute
+    assert functions == 9
 
 
 def test_the_terraform_variant_has_the_same_three_alarms_per_function(bundles: dict[str, Bundle]) -> None:

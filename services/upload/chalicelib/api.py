@@ -33,7 +33,7 @@ from chalicelib.models import (
     RecipeView,
     SinglePutUpload,
 )
-from chalicelib.recipe import Multipart, Recipe, Status, object_key
+from chalicelib.recipe import TERMINAL, Multipart, Recipe, Status, object_key
 from chalicelib.settings import MIB, UploadSettings
 from chalicelib.store import ListQuery, RecipeStore
 from chalicelib.upload_plan import PartPlan, SinglePut, part_numbers, plan_upload
@@ -102,6 +102,7 @@ def create_recipe(principal: Principal, body: CreateRecipe, trace_header: str | 
         key=key,
         multipart=multipart,
         trace_header=trace_header,
+        file_name=body.file_name,
     )
     recipe = _store_with_version(recipe, body.version, deps)
     return RecipeCreated(
@@ -250,7 +251,9 @@ def download(principal: Principal, recipe_id: str, deps: ApiDeps) -> Download:
     if recipe.status is Status.WITHDRAWN:
         raise Gone(f"recipe {recipe_id} was withdrawn", details={"recipe_id": recipe_id})
     if recipe.status is not Status.DISTRIBUTED or artifact is None or not artifact.download_path:
-        raise Conflict(f"the recipe is {recipe.status.value}, not DISTRIBUTED yet", code="not_distributed")
+        # A REJECTED recipe will never be distributed: "not yet" would promise otherwise.
+        when = " and will not be distributed" if recipe.status in TERMINAL else ", not DISTRIBUTED yet"
+        raise Conflict(f"the recipe is {recipe.status.value}{when}", code="not_distributed")
     base = deps.settings.cdn_base_url
     if not base:
         raise Unavailable("downloads are not configured (no CDN base URL)")

@@ -108,6 +108,7 @@ def _description(recipe: Recipe) -> RecipeDescription:
         content_type=recipe.content_type,
         size_bytes=recipe.size,
         sha256=recipe.sha256,
+        file_name=recipe.file_name,
     )
 
 

@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
 from chalicelib.fleet_models import RestorationView, WithdrawalView
-from chalicelib.recipe import VERSION_PATTERN, Status, name_problem
+from chalicelib.recipe import VERSION_PATTERN, Status, file_name_problem, name_problem
 from circulion.identifiers import SHA256_HEX, field_pattern
 
 ContentType = Literal["application/json", "application/x-ndjson", "application/octet-stream"]
@@ -41,6 +41,24 @@ class CreateRecipe(Request):
     size: Annotated[StrictInt, Field(gt=0, description="bytes")]
     sha256: Annotated[StrictStr, Field(pattern=field_pattern(SHA256_HEX))]
     content_type: ContentType
+    file_name: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=255,
+            description="the file's own name (no directory), kept as the file's name inside the archive",
+            examples=["arm.ndjson"],
+        ),
+    ] = None
+
+    @field_validator("file_name")
+    @classmethod
+    def _plain_file_name(cls, value: str | None) -> str | None:
+        problem = None if value is None else file_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("name")
     @classmethod

@@ -75,6 +75,15 @@ def name_problem(name: str) -> str | None:
     return None
 
 
+def file_name_problem(file_name: str) -> str | None:
+    """Why ``file_name`` cannot name the file inside the archive, or ``None``."""
+    if any(ch in file_name for ch in "/\\") or file_name in (".", ".."):
+        return "a file name without a directory"
+    if any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in file_name):
+        return "must not contain control characters"
+    return None
+
+
 def version_key(version: str) -> tuple[int, int, int]:
     """Numeric sort key of a ``MAJOR.MINOR.PATCH`` version."""
     major, minor, patch = (int(p) for p in version.split("."))
@@ -161,6 +170,7 @@ class Recipe:
     failed_at: datetime | None = None
     validation_lease_until: datetime | None = None
     revision: int = 0
+    file_name: str | None = None
     distributed_at: datetime | None = None
     withdrawn: Withdrawal | None = None
     restored: Restoration | None = None

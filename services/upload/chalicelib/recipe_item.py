@@ -42,6 +42,8 @@ def to_item(recipe: Recipe) -> dict[str, Any]:
         item["part_count"] = recipe.multipart.part_count
     if recipe.trace_header:
         item["trace_header"] = recipe.trace_header
+    if recipe.file_name:
+        item["file_name"] = recipe.file_name
     if recipe.chunks_total is not None:
         item["chunks_total"] = recipe.chunks_total
     if recipe.artifact:
@@ -117,6 +119,7 @@ def from_item(item: dict[str, Any]) -> Recipe:
         failed_at=datetime.fromisoformat(item["failed_at"]) if item.get("failed_at") else None,
         validation_lease_until=datetime.fromisoformat(lease) if lease else None,
         revision=int(item.get("revision", 0)),
+        file_name=str(item["file_name"]) if item.get("file_name") else None,
         arrived_at=datetime.fromisoformat(item["arrived_at"]) if item.get("arrived_at") else None,
         milestones=tuple(
             (str(name), datetime.fromisoformat(at)) for name, at in json.loads(item.get("milestones", "{}")).items()

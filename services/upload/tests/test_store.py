@@ -37,6 +37,7 @@ def make(n: int, tenant: str = "acme", name: str = "n", **kw: object) -> Recipe:
         key=object_key(tenant, rid),
         multipart=Multipart("u1", 5, 3),
         trace_header="Root=1-x-y",
+        file_name="arm run.json",
     )
     return replace(recipe, **kw)  # type: ignore[arg-type]
 

@@ -62,6 +62,9 @@ class RecipeDescription(Payload):
     content_type: str
     size_bytes: int = Field(ge=0)
     sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
+    file_name: str | None = Field(
+        default=None, max_length=255, description="the uploaded file's own name, kept inside the archive"
+    )
 
 
 # --- upload ---------------------------------------------------------------------------
