@@ -6,7 +6,7 @@ import functools
 from typing import Any
 
 from chalicelib.deps import SERVICE, Deps
-from chalicelib.ledger_store import DynamoLedgerStore
+from chalicelib.dynamo_ledger_store import DynamoLedgerStore
 from chalicelib.settings import MergerSettings
 from circulion.adapters.event_bus import SqsTaskQueue
 from circulion.adapters.retries import SqsRetryScheduler
