@@ -21,7 +21,7 @@ from circulion.errors import CirculionError, MalformedMessage
 from circulion.lambda_types import SqsRecord
 from circulion.messages import record_body
 
-_log = logging.getLogger("circulion.upload.notifications")
+_log = logging.getLogger(__name__)
 
 KEY_PATTERN = re.compile(rf"incoming/(?P<tenant>{identifiers.TENANT_ID})/(?P<recipe>{identifiers.RECIPE_ID})")
 UNKNOWN = "-"
