@@ -3,51 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import pytest
+from batch_fakes import Deps, started
 
-from circulion.adapters.event_bus import Publisher
 from circulion.batch import (
     BatchOutcome,
+    BatchProcessor,
     Consumer,
     Fate,
     FollowUp,
     RecordOutcome,
     for_each_record,
-    process_batch,
     receive_count,
     sqs_records,
 )
-from circulion.contracts import Envelope, RecipeMergeStarted, RecipeMergeStartedPayload
+from circulion.contracts import Envelope, RecipeMergeStarted
 from circulion.errors import MalformedMessage, PermanentError, RetryLater
 from circulion.lambda_types import SqsRecord
 from circulion.messages import parse_record
-from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, sqs_event, sqs_record
+from circulion.testing import sqs_event, sqs_record
 
 CONSUMER = Consumer(service="test", function="handle", stage="merge")
 
 
-@dataclass
-class Deps:
-    bus: InMemoryEventBus = field(default_factory=InMemoryEventBus)
-    dead_letters: InMemoryDeadLetters = field(default_factory=InMemoryDeadLetters)
-    calls: list[str] = field(default_factory=list)
-
-    @property
-    def publisher(self) -> Publisher:
-        return Publisher(self.bus)
-
-
-def started(recipe_id: str, total: int = 1) -> RecipeMergeStarted:
-    return RecipeMergeStarted(
-        recipe_id=recipe_id, tenant_id="acme", payload=RecipeMergeStartedPayload(total_chunks=total)
-    )
-
-
 def handler(message: RecipeMergeStarted, deps: Deps) -> Sequence[Envelope]:
     """By ``total_chunks``: 2 flaky, 3 permanent, 4 contention; otherwise republish."""
-    deps.calls.append(f"first {message.recipe_id}")
+    deps.seen.append(f"first {message.recipe_id}")
     match message.payload.total_chunks:
         case 2:
             raise RuntimeError("flaky dependency")
@@ -61,7 +43,7 @@ def handler(message: RecipeMergeStarted, deps: Deps) -> Sequence[Envelope]:
 def test_each_record_has_its_message_fate_and_error() -> None:
     deps = Deps()
     event = sqs_event([started("ok"), started("flaky", 2), started("bad", 3), started("busy", 4), "{junk"])
-    outcome = process_batch(event, RecipeMergeStarted, handler, deps, CONSUMER)
+    outcome = BatchProcessor(RecipeMergeStarted, deps, CONSUMER).process(event, handler)
 
     assert [(o.message.recipe_id if o.message else None, o.fate) for o in outcome.records] == [
         ("ok", Fate.SUCCEEDED),
@@ -84,20 +66,20 @@ def test_each_record_has_its_message_fate_and_error() -> None:
 
 def test_the_last_receives_dead_letter_or_abandon() -> None:
     records = [sqs_record(started("flaky", 2), receive_count=3), sqs_record(started("busy", 4), receive_count=3)]
-    outcome = process_batch({"Records": records}, RecipeMergeStarted, handler, Deps(), CONSUMER)
+    outcome = BatchProcessor(RecipeMergeStarted, Deps(), CONSUMER).process({"Records": records}, handler)
     assert [o.fate for o in outcome.records] == [Fate.DEAD_LETTERED, Fate.ABANDONED]
     assert all(o.deleted for o in outcome.records) and outcome.response() == {"batchItemFailures": []}
 
 
 def test_for_each_record_answers_the_outcomes_response() -> None:
     event = sqs_event([started("ok"), started("flaky", 2), started("busy", 4)])
-    expected = process_batch(event, RecipeMergeStarted, handler, Deps(), CONSUMER).response()
+    expected = BatchProcessor(RecipeMergeStarted, Deps(), CONSUMER).process(event, handler).response()
     assert for_each_record(event, RecipeMergeStarted, handler, Deps(), CONSUMER) == expected
     assert len(expected["batchItemFailures"]) == 2
 
 
 def second(message: RecipeMergeStarted, deps: Deps) -> Sequence[Envelope]:
-    deps.calls.append(f"second {message.recipe_id}")
+    deps.seen.append(f"second {message.recipe_id}")
     if message.recipe_id == "late-flaky":
         raise RuntimeError("second stage failed")
     return []
@@ -112,15 +94,14 @@ def test_the_follow_up_runs_after_the_whole_batch_on_the_records_its_hook_keeps(
         return parse_record(record, expect=RecipeMergeStarted)
 
     def after(first: BatchOutcome) -> list[RecordOutcome]:
-        deps.calls.append("hook")
+        deps.seen.append("hook")
         return [o for o in first.records if o.fate is Fate.SUCCEEDED]
 
     event = sqs_event([started("a"), started("flaky", 2), started("late-flaky"), started("b")])
-    outcome = process_batch(
-        event, RecipeMergeStarted, handler, deps, CONSUMER, parse=parse, then=FollowUp(after, second)
-    )
+    processor = BatchProcessor(RecipeMergeStarted, deps, CONSUMER, parse=parse)
+    outcome = processor.process(event, handler, then=FollowUp(after, second))
 
-    assert deps.calls == [
+    assert deps.seen == [
         "first a",
         "first flaky",
         "first late-flaky",
@@ -146,8 +127,9 @@ def test_a_follow_up_needs_parsed_messages() -> None:
     def after(first: BatchOutcome) -> Sequence[RecordOutcome]:
         return first.records
 
+    processor = BatchProcessor(RecipeMergeStarted, Deps(), CONSUMER)
     with pytest.raises(ValueError, match="no message"):
-        process_batch(sqs_event(["{junk"]), RecipeMergeStarted, handler, Deps(), CONSUMER, then=FollowUp(after, second))
+        processor.process(sqs_event(["{junk"]), handler, then=FollowUp(after, second))
 
 
 class ChaliceLikeEvent:

@@ -19,7 +19,7 @@ from chalicelib import commands, handlers
 from chalicelib.bootstrap import Deps
 from chalicelib.invalidation import retry_delay_seconds
 from circulion import log, tracing
-from circulion.batch import BatchOutcome, Consumer, FollowUp, RecordOutcome, process_batch, receive_count
+from circulion.batch import BatchOutcome, BatchProcessor, Consumer, FollowUp, RecordOutcome, receive_count
 from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import RecipeMerged
 from circulion.lambda_types import BatchResponse, SqsEvent
@@ -57,8 +57,8 @@ def distribute(event: SqsEvent | Any, deps: Deps) -> BatchResponse:
             return commands.announce(message, d, batch)
         return handlers.announce(message, d, batch)
 
-    then = FollowUp(invalidate, announce)
-    outcome = process_batch(event, CONSUMED, publish, deps, DISTRIBUTE, then=then)  # type: ignore[arg-type]
+    processor: BatchProcessor[Message, Deps] = BatchProcessor(CONSUMED, deps, DISTRIBUTE)  # type: ignore[arg-type]
+    outcome = processor.process(event, publish, then=FollowUp(invalidate, announce))
     _back_off_throttled(outcome.followed, batch, deps)
     return outcome.response()
 

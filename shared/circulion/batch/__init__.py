@@ -15,9 +15,9 @@ log-bound span, publish what the handler returns, and settle the record's fate:
   through ``retries``) and reported in ``batchItemFailures``.
 
 One bad record never re-runs its batch. :func:`for_each_record` returns the partial batch
-response; :func:`process_batch` returns each record's :class:`RecordOutcome` (message,
-:class:`Fate`, error) and takes a :class:`FollowUp`: a hook over the whole batch's outcome,
-then a second handler for the records it picks.
+response; :meth:`BatchProcessor.process` returns each record's :class:`RecordOutcome`
+(message, :class:`Fate`, error) and takes a :class:`FollowUp`: a hook over the whole batch's
+outcome, then a second handler for the records it picks.
 
 Stages, one module each: ``parse`` (record -> message), ``run`` (handler, span, publish),
 ``settle`` (retry, delay, dead-letter, fail the recipe); ``outcome`` holds the results.
@@ -25,11 +25,12 @@ Stages, one module each: ``parse`` (record -> message), ``run`` (handler, span, 
 
 from circulion.batch.consumer import Consumer, Handler, HasPublisher, MessagePublisher
 from circulion.batch.outcome import BatchOutcome, Fate, RecordOutcome
-from circulion.batch.processor import FollowUp, for_each_record, process_batch
+from circulion.batch.processor import BatchProcessor, FollowUp, for_each_record
 from circulion.batch.records import receive_count, sqs_records
 
 __all__ = [
     "BatchOutcome",
+    "BatchProcessor",
     "Consumer",
     "Fate",
     "FollowUp",
@@ -38,7 +39,6 @@ __all__ = [
     "MessagePublisher",
     "RecordOutcome",
     "for_each_record",
-    "process_batch",
     "receive_count",
     "sqs_records",
 ]

@@ -8,13 +8,13 @@ from dataclasses import dataclass
 from typing import Any, Generic
 
 from circulion.adapters.retries import RetryScheduler
-from circulion.batch.consumer import Consumer, D, M
+from circulion.batch.consumer import Consumer, D, Handler, M
 from circulion.batch.outcome import BatchOutcome, RecordOutcome
 from circulion.batch.parse import RecordParser, parser_for, read_message
 from circulion.batch.records import sqs_records
 from circulion.batch.run import run
 from circulion.contracts.envelope import Envelope
-from circulion.lambda_types import BatchResponse, SqsEvent
+from circulion.lambda_types import BatchResponse, SqsEvent, SqsRecord
 
 
 @dataclass(frozen=True)
@@ -36,54 +36,74 @@ class FollowUp(Generic[M, D]):
     handler: Callable[[M, D], Sequence[Envelope]]
 
 
-def process_batch(
-    event: SqsEvent | Any,
-    expect: type[M] | tuple[type[M], ...],
-    handler: Callable[[M, D], Sequence[Envelope]],
-    deps: D,
-    consumer: Consumer,
-    *,
-    parse: RecordParser | None = None,
-    retries: RetryScheduler | None = None,
-    then: FollowUp[M, D] | None = None,
-) -> BatchOutcome:
-    """Process an SQS event record by record and return every record's outcome.
+class BatchProcessor(Generic[M, D]):
+    """One consumer's processor: who consumes, what it expects, and what it settles with.
 
     Parameters
     ----------
-    event, expect, handler, deps, consumer, parse, retries
+    expect, deps, consumer, parse, retries
         As for :func:`for_each_record`.
-    then
-        A follow-up: after ``handler`` has run over every record, its hook picks the
-        records a second handler runs on (their messages are not parsed again).
-
-    Returns
-    -------
-    BatchOutcome
-        Each record's last fate; :meth:`BatchOutcome.response` is the partial batch response.
 
     Examples
     --------
-    >>> outcome = process_batch(event, CONSUMED, publish, deps, DISTRIBUTE, then=FollowUp(invalidate, announce))
+    >>> processor = BatchProcessor(CONSUMED, deps, DISTRIBUTE)
+    >>> outcome = processor.process(event, publish, then=FollowUp(invalidate, announce))
     >>> return outcome.response()
     """
-    parser = parser_for(expect, parse)
-    settled: list[RecordOutcome] = []
-    for record in sqs_records(event):
+
+    def __init__(
+        self,
+        expect: type[M] | tuple[type[M], ...],
+        deps: D,
+        consumer: Consumer,
+        *,
+        parse: RecordParser | None = None,
+        retries: RetryScheduler | None = None,
+    ) -> None:
+        self._parser = parser_for(expect, parse)
+        self._deps = deps
+        self._consumer = consumer
+        self._retries = retries
+
+    def process(
+        self, event: SqsEvent | Any, handler: Handler[M, D], *, then: FollowUp[M, D] | None = None
+    ) -> BatchOutcome:
+        """Process an SQS event record by record and return every record's outcome.
+
+        Parameters
+        ----------
+        event, handler
+            As for :func:`for_each_record`.
+        then
+            A follow-up: after ``handler`` has run over every record, its hook picks the
+            records a second handler runs on (their messages are not parsed again).
+
+        Returns
+        -------
+        BatchOutcome
+            Each record's last fate; :meth:`BatchOutcome.response` is the partial batch response.
+        """
+        settled = [self._handle(record, handler) for record in sqs_records(event)]
+        first = BatchOutcome(tuple(settled))
+        if then is None:
+            return first
+        chosen = then.after(first)
+        followed = tuple(self._follow(outcome, then.handler) for outcome in chosen)
+        taken = {id(outcome) for outcome in chosen}
+        kept = tuple(outcome for outcome in settled if id(outcome) not in taken)
+        return BatchOutcome(kept + followed, followed)
+
+    def _handle(self, record: SqsRecord, handler: Handler[M, D]) -> RecordOutcome:
         started = time.monotonic()
-        message = read_message(record, parser, deps, consumer)
+        message = read_message(record, self._parser, self._deps, self._consumer)
         if isinstance(message, RecordOutcome):
-            settled.append(message)
-            continue
-        settled.append(run(record, message, handler, deps, consumer, retries, started))  # type: ignore[arg-type]
-    first = BatchOutcome(tuple(settled))
-    if then is None:
-        return first
-    chosen = then.after(first)
-    followed = tuple(_follow(o, then.handler, deps, consumer, retries) for o in chosen)
-    taken = {id(o) for o in chosen}
-    kept = tuple(o for o in settled if id(o) not in taken)
-    return BatchOutcome(kept + followed, followed)
+            return message
+        return run(record, message, handler, self._deps, self._consumer, self._retries, started)  # type: ignore[arg-type]
+
+    def _follow(self, outcome: RecordOutcome, handler: Handler[M, D]) -> RecordOutcome:
+        if outcome.message is None:
+            raise ValueError(f"record {outcome.record['messageId']} has no message to follow up")
+        return run(outcome.record, outcome.message, handler, self._deps, self._consumer, self._retries)  # type: ignore[arg-type]
 
 
 def for_each_record(
@@ -124,17 +144,5 @@ def for_each_record(
     ... def split(event):
     ...     return for_each_record(event, RecipeValidated, handlers.split, deps(), SPLIT)
     """
-    return process_batch(event, expect, handler, deps, consumer, parse=parse, retries=retries).response()
-
-
-
-def _follow(
-    outcome: RecordOutcome,
-    handler: Callable[[M, D], Sequence[Envelope]],
-    deps: D,
-    consumer: Consumer,
-    retries: RetryScheduler | None,
-) -> RecordOutcome:
-    if outcome.message is None:
-        raise ValueError(f"record {outcome.record['messageId']} has no message to follow up")
-    return run(outcome.record, outcome.message, handler, deps, consumer, retries)  # type: ignore[arg-type]
+    processor = BatchProcessor(expect, deps, consumer, parse=parse, retries=retries)
+    return processor.process(event, handler).response()
