@@ -45,7 +45,8 @@ def distribute(event: SqsEvent | Any, deps: Deps) -> BatchResponse:
     def invalidate(published: BatchOutcome) -> list[RecordOutcome]:
         """Invalidate the batch's paths once; keep the records to announce."""
         keys = batch.published
-        # Every deleted record whose key was published, as the batch's bookkeeping is per key.
+        # Every record not left for retry whose key was published (the bookkeeping is per key,
+        # so a deleted duplicate of a published recipe is announced with it, as in two passes).
         remaining = [o for o in published.records if o.deleted and _batch_key(o) in keys]
         if remaining:
             with tracing.span("distributor.invalidate", annotations={"records": len(remaining)}):
