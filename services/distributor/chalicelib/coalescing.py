@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from chalicelib import commands, handlers
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.invalidation import retry_delay_seconds
 from circulion import log, tracing
 from circulion.batch import BatchOutcome, BatchProcessor, Consumer, FollowUp, RecordOutcome, receive_count
@@ -30,7 +30,7 @@ CONSUMED = (RecipeMerged, *commands.COMMANDS)
 
 DISTRIBUTE = Consumer(service="distributor", function="distribute", stage="distribution")
 
-_log = logging.getLogger("circulion.distributor")
+_log = logging.getLogger(__name__)
 
 
 def distribute(event: SqsEvent | Any, deps: Deps) -> BatchResponse:

@@ -20,7 +20,7 @@ from circulion.errors import MalformedMessage, PermanentError, RetryLater, Unexp
 from circulion.lambda_types import SqsRecord
 
 # The package's name, not this module's: the processor's lines keep one logger.
-_log = logging.getLogger("circulion.batch")
+_log = logging.getLogger(__name__)
 
 
 def unprocessable(
