@@ -66,8 +66,10 @@ def access_denied(service: str, message: str, *, as_json: bool) -> Refused:
 def expired_token(*, as_json: bool) -> Refused:
     """Session credentials past their expiry (what a process that never refreshes gets)."""
     return Refused(
-        400 if as_json else 403, "ExpiredTokenException" if as_json else "ExpiredToken",
-        "The security token included in the request is expired", as_json=as_json,
+        400 if as_json else 403,
+        "ExpiredTokenException" if as_json else "ExpiredToken",
+        "The security token included in the request is expired",
+        as_json=as_json,
     )
 
 

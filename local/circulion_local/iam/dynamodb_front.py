@@ -72,7 +72,11 @@ def authorize_dynamodb_before_forwarding() -> None:
     from moto.iam.access_control import IAMRequest
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    require("authorize_dynamodb_before_forwarding", (DomainDispatcherApplication, "__call__"), (IAMRequest, "check_signature"))
+    require(
+        "authorize_dynamodb_before_forwarding",
+        (DomainDispatcherApplication, "__call__"),
+        (IAMRequest, "check_signature"),
+    )
     inner: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
     if getattr(inner, _MARK, False):
         return
@@ -104,7 +108,9 @@ def _authorize(environ: dict[str, Any], operation: str, body: bytes) -> None:
     headers = EnvironHeaders(environ)
     scope = credential_scope(headers, {})
     if scope is None:
-        raise Refused(400, "MissingAuthenticationTokenException", "Request is missing Authentication Token", as_json=True)
+        raise Refused(
+            400, "MissingAuthenticationTokenException", "Request is missing Authentication Token", as_json=True
+        )
     credential, _ = scope
     access_key_id = credential.split("/")[0]
     if access_key_id == ADMIN_ACCESS_KEY:
@@ -118,7 +124,7 @@ def _authorize(environ: dict[str, Any], operation: str, body: bytes) -> None:
             path=path,
             data={},
             body=body,
-            headers=headers,
+            headers=headers,  # type: ignore[arg-type]  # case-insensitive: moto reads exact-case keys
             action=operation,
         )
         request.check_signature()

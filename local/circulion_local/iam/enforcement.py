@@ -44,7 +44,11 @@ ENFORCE_ENV = "CIRCULION_ENFORCE_IAM"
 """``1`` (default for the stack): check every request; ``0``: accept any credentials."""
 
 _MARK = "_circulion_enforced"
-_KMS_FOR_S3 = {"s3:GetObject": "kms:Decrypt", "s3:GetObjectVersion": "kms:Decrypt", "s3:PutObject": "kms:GenerateDataKey"}
+_KMS_FOR_S3 = {
+    "s3:GetObject": "kms:Decrypt",
+    "s3:GetObjectVersion": "kms:Decrypt",
+    "s3:PutObject": "kms:GenerateDataKey",
+}
 
 
 def enforcing() -> bool:

@@ -2,8 +2,9 @@
 
 moto asks a response class for its resource through an optional ``_determine_resource``
 hook and evaluates ``*`` when there is none. In moto 5.2.5 only SQS, IAM and STS have the
-hook (S3 passes bucket and object ARNs itself); SNS, KMS, Secrets Manager and CloudFront
-do not, so a policy naming a topic, key, secret or distribution ARN never matched. The
+hook (S3 passes bucket and object ARNs itself), and SQS's resolves ``QueueUrl`` only (so
+``GetQueueUrl``, which names the queue, was evaluated against ``*``); SNS, KMS, Secrets
+Manager and CloudFront have none, so a policy naming a topic, key, secret or distribution ARN never matched. The
 patch :func:`resolve_resource_arns` adds the hook to those four, resolving what the request
 names (``TopicArn``, ``KeyId`` as id, alias or ARN, ``SecretId`` as name or ARN, the
 distribution id in the path) to the ARN IAM would evaluate. DynamoDB is authorized in the
@@ -86,6 +87,18 @@ def secret_resource(response: Any) -> str:
         return str(secret_id)
 
 
+def queue_by_name_resource(original: Any) -> Any:
+    """SQS: moto resolves ``QueueUrl`` only; ``GetQueueUrl``/``CreateQueue`` name the queue instead."""
+
+    def resolve(response: Any) -> str:
+        name = response._get_param("QueueName")
+        if name and response._get_action() in ("GetQueueUrl", "CreateQueue"):
+            return f"arn:aws:sqs:{response.region}:{response.current_account}:{name}"
+        return str(original(response))
+
+    return resolve
+
+
 def distribution_resource(response: Any) -> str:
     """CloudFront: the distribution in the request path, as its ARN."""
     match = _DISTRIBUTION_PATH.search(str(response.path))
@@ -101,8 +114,19 @@ def resolve_resource_arns() -> None:
     from moto.kms.responses import KmsResponse
     from moto.secretsmanager.responses import SecretsManagerResponse
     from moto.sns.responses import SNSResponse
+    from moto.sqs.responses import SQSResponse
 
-    require("resolve_resource_arns", (BaseResponse, "call_action"), (KmsResponse, "kms_backend"))
+    require(
+        "resolve_resource_arns",
+        (BaseResponse, "call_action"),
+        (KmsResponse, "kms_backend"),
+        (SQSResponse, "_determine_resource"),
+    )
+    sqs_original = SQSResponse._determine_resource
+    if not getattr(sqs_original, _MARK, False):
+        by_name = queue_by_name_resource(sqs_original)
+        setattr(by_name, _MARK, True)
+        SQSResponse._determine_resource = by_name  # type: ignore[method-assign]
     for cls, resolver in (
         (SNSResponse, topic_resource),
         (KmsResponse, key_resource),
@@ -113,7 +137,7 @@ def resolve_resource_arns() -> None:
         if existing is not None and not getattr(existing, _MARK, False):
             raise RuntimeError(f"{cls.__name__} has its own _determine_resource now: re-check resource_arns")
         setattr(resolver, _MARK, True)
-        cls._determine_resource = resolver  # type: ignore[attr-defined]
+        setattr(cls, "_determine_resource", resolver)  # noqa: B010 - a hook moto looks up by name
 
 
 def _key_of_ciphertext(blob: str) -> str | None:
