@@ -7,6 +7,9 @@ log-bound span, publish what the handler returns, and decide the record's fate:
 * :class:`~circulion.errors.PermanentError` from the handler: the recipe is failed with
   the error's code (``recipe.failed``) and the record is deleted — retrying cannot help;
 * a record that is not a message at all: moved to the DLQ with the reason;
+* an AccessDenied (the role lacks a permission, :mod:`circulion.access_denied`): moved to
+  the DLQ at once with the action and resource, and the recipe failed — retrying cannot help,
+  a redrive after the role is fixed finishes the job;
 * anything else: reported in ``batchItemFailures`` so SQS redelivers it after the
   visibility timeout; on its last allowed receive it is moved to the DLQ with the reason
   and the recipe is failed, so the customer sees ``FAILED`` rather than a silent stall.
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from circulion import log, metrics, tracing
+from circulion.access_denied import Denial, access_denied
 from circulion.adapters.dead_letters import DeadLetters
 from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import RecipeFailed, RecipeFailedPayload, Stage
@@ -142,6 +146,9 @@ def _process(
             _fail_recipe(message, exc.code, exc.message, deps, consumer)
             return True
         except Exception as exc:  # noqa: BLE001 - any other failure is retried, then dead-lettered
+            denial = access_denied(exc)
+            if denial is not None:
+                return _refused(record, message, denial, deps, consumer)
             receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
             final = _is_final_attempt(record, receive_count, deps)
             _log.error(
@@ -169,6 +176,19 @@ def _process(
             function=consumer.function,
         )
         return True
+
+
+def _refused(record: SqsRecord, message: Envelope, denial: Denial, deps: HasPublisher, consumer: Consumer) -> bool:
+    """A missing permission: to the DLQ now, with what to grant, and the recipe failed."""
+    _log.error(
+        "access denied; moving to the dead-letter queue",
+        extra=log.fields(type=message.type, error=denial.reason, operation=denial.operation),
+    )
+    moved = _dead_letter(record, denial.reason, deps, consumer)
+    if moved:
+        metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
+        _fail_recipe(message, "access_denied", denial.reason, deps, consumer)
+    return moved
 
 
 def _chunk_index(message: Envelope) -> int | None:
