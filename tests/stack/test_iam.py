@@ -101,6 +101,17 @@ def test_a_functions_role_allows_its_map_and_nothing_else(stack: Stack) -> None:
     assert as_role(stack, splitter, "s3").get_object(Bucket=RESOURCES.uploads_bucket, Key=key)["Body"].read() == b"{}"
 
 
+def test_a_missing_key_is_404_only_for_a_role_that_may_list_the_bucket(stack: Stack) -> None:
+    missing = f"artifacts/iam-{uuid.uuid4().hex}/archive.zip"
+    merger = as_role(stack, "circulion-merger-coordinate", "s3")  # has s3:ListBucket on the artifacts bucket
+    with pytest.raises(ClientError) as caught:
+        merger.head_object(Bucket=RESOURCES.artifacts_bucket, Key=missing)
+    assert caught.value.response["Error"]["Code"] == "404"
+    splitter = as_role(stack, "circulion-splitter-process_chunk", "s3")  # may read incoming/*, not list
+    message = denied(lambda: splitter.get_object(Bucket=RESOURCES.uploads_bucket, Key=f"incoming/{uuid.uuid4().hex}"))
+    assert f"s3:ListBucket on resource: arn:aws:s3:::{RESOURCES.uploads_bucket} " in message
+
+
 def test_the_operator_role_reads_dead_letters_and_nothing_else(stack: Stack) -> None:
     operator = "circulion-operator"
     assert as_role(stack, operator, "sqs").list_queues(QueueNamePrefix="circulion-")["QueueUrls"]

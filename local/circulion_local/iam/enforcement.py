@@ -18,6 +18,9 @@ What moto 5.2.5 does, and what this patch changes (:func:`enforce_identity_polic
 * moto does not check the KMS key behind SSE-KMS objects; here reading such an object
   (GET) also needs ``kms:Decrypt``, writing one (PUT, multipart start) ``kms:GenerateDataKey``,
   on the key's ARN, as S3 asks KMS on the caller's behalf.
+* moto answers a read of a missing key with 404 whoever asks; S3 answers 403 unless the
+  caller also has ``s3:ListBucket`` on the bucket (so a probe for an object that may not
+  exist needs it), and so does this patch.
 * unsigned requests are refused (moto fails on them with a server error).
 
 Assumed: one account (moto's default), identity policies only. Resource policies (bucket,
@@ -44,6 +47,7 @@ ENFORCE_ENV = "CIRCULION_ENFORCE_IAM"
 """``1`` (default for the stack): check every request; ``0``: accept any credentials."""
 
 _MARK = "_circulion_enforced"
+_READS = frozenset({"s3:GetObject", "s3:GetObjectVersion"})
 _KMS_FOR_S3 = {
     "s3:GetObject": "kms:Decrypt",
     "s3:GetObjectVersion": "kms:Decrypt",
@@ -137,6 +141,8 @@ def authorize(response: Any, iam_request_cls: type, resource: str) -> None:
     if not presigned:
         request.check_signature()
     check(request, iam_action(request._action), resource, as_json=as_json, s3=is_s3)
+    if is_s3 and request._action in _READS and response.method in ("GET", "HEAD"):
+        _refuse_missing_without_listing(request, response, resource)
     kms = _KMS_FOR_S3.get(request._action)
     if is_s3 and kms and response.method != "HEAD":
         key_arn = _sse_kms_key(response, resource, headers)
@@ -155,6 +161,17 @@ def check(request: Any, action: str, resource: str, *, as_json: bool, s3: bool) 
 
     request._raise_access_denied = refuse
     request.check_action_permitted(resource)
+
+
+def _refuse_missing_without_listing(request: Any, response: Any, resource: str) -> None:
+    """S3 answers a read of a missing key with 403, not 404, unless the caller may list the bucket."""
+    from moto.s3.models import s3_backends
+
+    bucket_name, _, key_name = resource.partition(":::")[2].partition("/")
+    bucket = s3_backends[response.current_account]["aws"].buckets.get(bucket_name)
+    if bucket is None or not key_name or bucket.keys.get(key_name) is not None:
+        return
+    check(request, "s3:ListBucket", resource.partition("/")[0], as_json=False, s3=True)
 
 
 def refuse_expired(request: Any, as_json: bool) -> None:
