@@ -109,3 +109,13 @@ def _outputs() -> dict[str, str]:
     from deploy.policy_lint import sample_exports
 
     return sample_exports()
+
+
+def test_enforcement_is_on_unless_the_flag_or_the_variable_turns_it_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    from circulion_local.__main__ import _parser, options_from
+
+    monkeypatch.delenv("CIRCULION_ENFORCE_IAM", raising=False)
+    assert options_from(_parser().parse_args(["run"])).enforce_iam is True
+    assert options_from(_parser().parse_args(["run", "--no-enforce-iam"])).enforce_iam is False
+    monkeypatch.setenv("CIRCULION_ENFORCE_IAM", "0")
+    assert options_from(_parser().parse_args(["run"])).enforce_iam is False
