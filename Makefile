@@ -52,8 +52,10 @@ lint: setup ## ruff, mypy, cfn-lint and the IAM policies of deploy/permissions.p
 	$(BIN)/cfn-lint infra/*.yaml
 	$(PY) -m deploy.policy_lint  # cfn-lint skips IAM checks under the Serverless transform
 
-schemas: setup ## regenerate the JSON Schema snapshots of the event contracts
+schemas: setup ## regenerate the JSON Schema snapshots (event contracts, recipe format) and docs/RECIPES.md's field tables
 	$(PY) -m circulion.contracts.snapshots write
+	$(PY) -m circulion.recipes.json_schema write
+	$(PY) -m circulion.recipes.format_table --write docs/RECIPES.md
 
 bench: setup ## measure speed, memory and scaling; results in bench/results/
 	$(PY) -m bench.run

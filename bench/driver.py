@@ -15,6 +15,7 @@ from typing import Any
 
 from bench.events import EventLog
 from bench.inputs import small_document
+from bench.usage import CountingClient
 from circulion_cli.client import CirculionClient
 from circulion_cli.issuer import dev_token
 from circulion_local.ports import LocalPorts
@@ -42,7 +43,8 @@ class LargeResult:
 
 
 def api_client(ports: LocalPorts) -> CirculionClient:
-    return CirculionClient(ports.api_url, dev_token(ports.issuer_url, "bench", ttl_s=6 * 3600))
+    """The CLI's client, its calls counted for the bill per recipe (:mod:`bench.usage`)."""
+    return CountingClient(ports.api_url, dev_token(ports.issuer_url, "bench", ttl_s=6 * 3600))
 
 
 def run_large(

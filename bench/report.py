@@ -12,6 +12,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from bench import bill
+
 MiB = 1024 * 1024
 
 
@@ -95,12 +97,22 @@ def markdown(r: dict[str, Any]) -> str:
                 f"**{sum(requests.values()):.1f}** — " + ", ".join(f"{op} {n}" for op, n in top) + ".",
                 "",
             ]
+    lines += bill.markdown(r.get("usage", {}))
     if r.get("memory"):
-        lines += ["## CPU seconds per scenario (all processes of a role)", ""]
+        lines += [
+            "## CPU seconds per scenario (all processes of a role; functions = what Lambda bills, "
+            "emulator = what AWS carries in production)",
+            "",
+        ]
         roles = sorted({role for peaks in r["memory"].values() for role in peaks})
-        lines += ["| scenario | " + " | ".join(roles) + " |", "|---" * (len(roles) + 1) + "|"]
+        lines += ["| scenario | functions | " + " | ".join(roles) + " |", "|---" * (len(roles) + 2) + "|"]
         for scenario, peaks in r["memory"].items():
-            lines.append(f"| {scenario} | " + " | ".join(str(peaks.get(x, {}).get("cpu_s", "-")) for x in roles) + " |")
+            functions = sum(v.get("cpu_s", 0.0) for k, v in peaks.items() if "." in k)
+            lines.append(
+                f"| {scenario} | {functions:.1f} | "
+                + " | ".join(str(peaks.get(x, {}).get("cpu_s", "-")) for x in roles)
+                + " |"
+            )
         lines.append("")
     if r.get("memory"):
         lines += ["## Peak RSS (MiB, largest single process, per scenario)", ""]

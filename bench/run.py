@@ -23,8 +23,7 @@ import os
 import platform
 import sys
 import tempfile
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from bench.inputs import write_asset, write_stream
 from bench.memory import MemoryWatch
 from bench.stack import local_stack
 from bench.targets import evaluate
+from bench.usage import UsageMeter, grown
 
 MiB = 1024 * 1024
 OUT = Path(__file__).resolve().parent / "results"
@@ -58,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
         "large": [],
         "baseline": [],
         "memory": {},
+        "usage": {},
         "notes": [],
     }
     with tempfile.TemporaryDirectory(prefix="circulion-bench-") as tmp:
@@ -76,9 +77,14 @@ def main(argv: list[str] | None = None) -> None:
                     )
                     _say(f"baseline {kind} {mib} MiB: {base.seconds:.1f} s, {base.mb_s:.1f} MB/s")
                 watch.reset()
+                meter = UsageMeter(stack).start()
                 row = driver.run_large(stack.ports, events, path, kind, workers, args.timeout)
+                usage = meter.stop(1)
+                results["usage"][f"{kind} {mib} MiB"] = usage.as_json()
                 path.unlink()
                 result = row.as_json()
+                # The whole recipe's requests (upload included): bench.capacity derives per-chunk figures.
+                result["emulator_requests"] = per_recipe({}, usage.requests, 1)
                 result["load_1m"] = round(os.getloadavg()[0], 2)
                 if with_baseline:
                     result["baseline_mb_s"] = results["baseline"][-1]["mb_s"]
@@ -99,14 +105,13 @@ def main(argv: list[str] | None = None) -> None:
             if "small" in parts:
                 for key, prefix, rate in (("small", "small", None), ("small_paced", "paced", args.paced_rate)):
                     watch.reset()
-                    before = stack.emulator_requests()
+                    meter = UsageMeter(stack).start()
                     small = driver.run_small(
                         stack.ports, events, small_count, args.clients, args.timeout, rate_per_s=rate, prefix=prefix
                     )
-                    time.sleep(1.5)  # the tally is rewritten once a second
-                    small["emulator_requests_per_recipe"] = per_recipe(
-                        before, stack.emulator_requests(), small["count"] + args.clients
-                    )
+                    usage = meter.stop(small["count"] + args.clients)  # the warm-up recipes count
+                    results["usage"][key] = usage.as_json()
+                    small["emulator_requests_per_recipe"] = per_recipe({}, usage.requests, usage.recipes)
                     small["load_1m"] = round(os.getloadavg()[0], 2)
                     results[key] = small
                     results["memory"][f"{key} x{small_count}"] = watch.peaks()
@@ -120,10 +125,9 @@ def main(argv: list[str] | None = None) -> None:
     _say(f"wrote {args.out}/latest.json, latest.md, latest.png")
 
 
-def per_recipe(before: dict[str, int], after: dict[str, int], recipes: int) -> dict[str, float]:
-    """Emulator requests per recipe by operation between two tallies (warm-up recipes count)."""
-    grown = {op: after[op] - before.get(op, 0) for op in after if after[op] > before.get(op, 0)}
-    return {op: round(n / recipes, 2) for op, n in sorted(grown.items(), key=lambda item: -item[1])}
+def per_recipe(before: Mapping[str, int], after: Mapping[str, int], recipes: int) -> dict[str, float]:
+    """Emulator requests per recipe by operation between two tallies, most frequent first."""
+    return {op: round(n / recipes, 2) for op, n in sorted(grown(before, after).items(), key=lambda item: -item[1])}
 
 
 def _write(results: dict[str, Any], out: str) -> None:

@@ -2,9 +2,9 @@
 directory, stopped (SIGINT, as Ctrl-C) afterwards.
 
 Chunk-worker concurrency 1 runs a copy of the splitter whose ``local`` stage sets
-``reserved_concurrency`` 1 for ``process_chunk`` (the app itself pins
-``maximum_concurrency=2``, and the runtime's ``--concurrency`` only applies to functions
-without a limit), under the name ``splitter-c1`` instead of the real one.
+``reserved_concurrency`` 1 for ``process_chunk`` instead of the 2 the real ``local`` stage
+sets (the app's ``maximum_concurrency`` is sized for AWS, the runtime's ``--concurrency``
+only applies to functions without a limit), under the name ``splitter-c1``.
 """
 
 from __future__ import annotations

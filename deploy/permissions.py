@@ -35,10 +35,15 @@ UPLOAD: dict[str, FunctionGrants] = {
     # Routes: recipe records (create = 2 conditional puts in a transaction, list = the
     # tenant index, abort = update + delete), presigned PUT/part URLs signed with this
     # role (so it needs PutObject and the data key), multipart list/complete/abort, and
-    # the CDN signing key for download URLs.
+    # the CDN signing key for download URLs and edge credentials. Names: the names index
+    # (Query, UpdateItem) and a name's version claims (Query, then BatchGetItem of their
+    # recipes). Withdraw/restore note their command in the outbox (PutItem) and publish it.
     "api_handler": (
         *baseline(),
-        table("Recipes", ("GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), indexes=("gsi1",)),
+        publish(),
+        table(
+            "Recipes", ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"), indexes=("gsi1",)
+        ),
         objects(
             "Uploads",
             ("PutObject", "GetObject", "AbortMultipartUpload", "ListMultipartUploadParts"),
@@ -61,12 +66,21 @@ UPLOAD: dict[str, FunctionGrants] = {
         ),
         data_key(("Decrypt",)),
     ),
-    # Every lifecycle event projected onto the recipe's record.
+    # Every lifecycle event projected onto the recipe's record, and onto the names index
+    # (a name's version claims queried, its summary row updated); a withdrawn/restored
+    # outcome deletes its command's outbox note.
     "track_status": (
         *baseline(),
         *consume("UploadStatus"),
         publish(),
-        table("Recipes", ("GetItem", "UpdateItem")),
+        table("Recipes", ("GetItem", "BatchGetItem", "Query", "UpdateItem", "DeleteItem")),
+    ),
+    # Every minute: withdraw/restore commands still unconfirmed (the outbox partition) are
+    # re-read with their recipe and published again, their note rewritten or deleted.
+    "resend_commands": (
+        *baseline(),
+        publish(),
+        table("Recipes", ("GetItem", "Query", "PutItem", "DeleteItem")),
     ),
 }
 
@@ -126,13 +140,14 @@ MERGER: dict[str, FunctionGrants] = {
 DISTRIBUTOR: dict[str, FunctionGrants] = {
     # Pointer row + invalidation bookkeeping, latest.json written, one invalidation per
     # batch; a throttled invalidation is retried by changing the message's visibility.
+    # Withdraw/restore: a name's versions queried, latest.json deleted when none is live.
     "distribute": (
         *baseline(),
         *consume("Distributor"),
         delay("Distributor"),
         publish(),
-        table("Distribution", ("GetItem", "PutItem", "UpdateItem")),
-        objects("Artifacts", ("PutObject",), ("artifacts/*/latest.json",)),
+        table("Distribution", ("GetItem", "PutItem", "UpdateItem", "Query")),
+        objects("Artifacts", ("PutObject", "DeleteObject"), ("artifacts/*/latest.json",)),
         invalidate(),
     ),
 }

@@ -8,14 +8,16 @@
   from the decorator;
 * every function: ``Tracing: Active``, a fixed ``FunctionName`` (so its log group can be
   named in its policy), the environment only the deployment knows, and its own role
-  with exactly the statements of :mod:`deploy.permissions`.
+  with exactly the statements of :mod:`deploy.permissions`;
+* every function: its ``Errors``, ``Throttles`` and ``Duration`` alarms, notifying the
+  infra stack's alarm topic (:mod:`deploy.alarms`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from deploy import environment
+from deploy import alarms, environment
 from deploy.environment import FromExport, FromParameter, Pseudo, Source
 from deploy.infra import STACK_PARAMETER as INFRA_STACK
 from deploy.infra import InfraExports, import_value, stack_parameter
@@ -102,6 +104,7 @@ def post_process(template: dict[str, Any], service: str, stage: str, app_name: s
         roles.append(_function(resources, resource, service, f"{app_name}-{stage}-{function}", function, exports))
     if len(set(roles)) != len(roles):
         raise TemplateError(f"{service}: functions share a role; each needs its own least-privilege role")
+    alarms.add_function_alarms(template, FUNCTION, exports)
     declared = set(PERMISSIONS[service])
     if declared - seen:
         raise TemplateError(

@@ -3,7 +3,8 @@
 The same permission map and environment, spelt for Terraform: the infra stack's exports
 are read with ``data "aws_cloudformation_export"`` (the shared resources stay one
 CloudFormation stack whichever tool deploys a service), deployer-supplied values are
-variables, and account/region come from Chalice's own ``data`` sources.
+variables, and account/region come from Chalice's own ``data`` sources. Every function
+gets the alarms of :mod:`deploy.alarms`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import json
 import re
 from typing import Any
 
-from deploy import environment
+from deploy import alarms, environment
 from deploy.environment import FromExport, FromParameter, Pseudo, Source
 from deploy.infra import DEFAULT_INFRA_STACK, InfraExports
 from deploy.permissions import grants_of
@@ -91,6 +92,8 @@ def post_process(config: dict[str, Any], service: str, exports: InfraExports) ->
         target.outputs.add(output)
         mapping["event_source_arn"] = export_ref(output)
         mapping["function_response_types"] = [REPORT_BATCH_ITEM_FAILURES]
+    target.outputs.add(exports.require(alarms.ALARM_TOPIC_OUTPUT))
+    resources["aws_cloudwatch_metric_alarm"] = alarms.terraform_alarms(functions, export_ref(alarms.ALARM_TOPIC_OUTPUT))
     for output in target.outputs:
         exports.require(output)
     variables = config.setdefault("variable", {})

@@ -17,9 +17,10 @@ from circulion_cli.errors import (
     WaitTimedOut,
 )
 from circulion_cli.models import DownloadLink, Recipe, RecipePage
+from circulion_cli.progress_events import UploadProgress
 from circulion_cli.resume import ResumeStore
 from circulion_cli.retry import RetryPolicy
-from circulion_cli.upload import UploadOutcome, UploadProgress
+from circulion_cli.upload import UploadOutcome
 
 __all__ = [
     "ApiError",

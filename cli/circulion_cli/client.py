@@ -10,7 +10,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 import time
@@ -32,6 +31,8 @@ from circulion_cli.errors import (
     WaitTimedOut,
     api_error,
 )
+from circulion_cli.files import HashingSink
+from circulion_cli.fleet_client import FleetCalls
 from circulion_cli.models import (
     FAILED,
     REJECTED,
@@ -43,17 +44,18 @@ from circulion_cli.models import (
     RecipePage,
     UploadedPart,
 )
-from circulion_cli.retry import RetryPolicy
-from circulion_cli.transport import HttpResponse, Sink, Transport, UrllibTransport
+from circulion_cli.retry import RetryPolicy, retry_after_s
+from circulion_cli.transport import HttpResponse, Transport, UrllibTransport
 
 if TYPE_CHECKING:
+    from circulion_cli.progress_events import OnNotice, OnProgress
     from circulion_cli.resume import ResumeStore
-    from circulion_cli.upload import OnProgress, UploadOutcome
+    from circulion_cli.upload import UploadOutcome
 
 M = TypeVar("M", bound=BaseModel)
 
 
-class CirculionClient:
+class CirculionClient(FleetCalls):
     """Typed client of the upload API.
 
     Parameters
@@ -77,19 +79,30 @@ class CirculionClient:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
-        self._token = token
+        self.token = token
         self.transport: Transport = transport or UrllibTransport()
         self.retry = retry or RetryPolicy()
 
     # --- recipes --------------------------------------------------------------------
 
     def create(
-        self, *, name: str, size: int, sha256: str, content_type: str, version: str | None = None
+        self,
+        *,
+        name: str,
+        size: int,
+        sha256: str,
+        content_type: str,
+        version: str | None = None,
+        file_name: str | None = None,
     ) -> CreatedRecipe:
-        """``POST /recipes``: declare a recipe and get where to upload it."""
+        """``POST /recipes``: declare a recipe and get where to upload it.
+
+        ``file_name`` (the local file's name) names the file inside the archive."""
         body: dict[str, object] = {"name": name, "size": size, "sha256": sha256, "content_type": content_type}
         if version is not None:
             body["version"] = version
+        if file_name is not None:
+            body["file_name"] = file_name
         return self._call("POST", "/recipes", CreatedRecipe, body=body, retry=False)
 
     def part_urls(self, recipe_id: str, first: int, count: int) -> PartUrls:
@@ -123,6 +136,10 @@ class CirculionClient:
                 return
             cursor = page.next_cursor
 
+    def check_access(self) -> None:
+        """One cheap authenticated call: raises :class:`Unauthorized` for a bad token."""
+        self._send("GET", "/recipes?limit=1")
+
     def abort(self, recipe_id: str) -> None:
         """Cancel an unfinished upload."""
         self._send("POST", f"/recipes/{_q(recipe_id)}/abort", retry=False)
@@ -143,8 +160,13 @@ class CirculionClient:
         resume: ResumeStore | None = None,
         workers: int = 4,
         on_progress: OnProgress | None = None,
+        on_notice: OnNotice | None = None,
     ) -> UploadOutcome:
-        """Hash, create, upload (one PUT or parallel parts, resumable) and complete."""
+        """Check the token, hash, create, upload (one PUT or parallel parts, resumable) and complete.
+
+        A rerun continues an interrupted upload only when everything that identifies it is
+        the same (file, API, tenant, name, version, content type); ``on_notice`` hears when
+        an interrupted upload of the same file is left alone because something differs."""
         from circulion_cli.upload import upload_file
 
         return upload_file(
@@ -156,6 +178,7 @@ class CirculionClient:
             store=resume,
             workers=workers,
             on_progress=on_progress,
+            on_notice=on_notice,
         )
 
     def wait(
@@ -196,7 +219,7 @@ class CirculionClient:
         dest.parent.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", delete=False) as handle:
             tmp = Path(handle.name)
-            sink = _HashingSink(handle, on_bytes)
+            sink = HashingSink(handle, on_bytes)
             try:
                 response = self.transport.stream(link.url, sink)
             except ClientError:
@@ -226,26 +249,32 @@ class CirculionClient:
 
     def _send(self, method: str, path: str, *, body: object = None, retry: bool | None = None) -> HttpResponse:
         headers = {"Accept": "application/json"}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         data = None
         if body is not None:
             data = json.dumps(body).encode()
             headers["Content-Type"] = "application/json"
         # Reads are idempotent and retried; writes are sent once (a retried create would
         # make a second recipe).
-        attempts = self.retry.max_attempts if (retry if retry is not None else method == "GET") else 1
-        for attempt in range(1, attempts + 1):
+        idempotent = retry if retry is not None else method == "GET"
+        for attempt in range(1, self.retry.max_attempts + 1):
+            attempts = self.retry.max_attempts if idempotent else 1
             try:
                 response = self.transport.request(method, self.api_url + path, headers=headers, body=data)
             except ConnectionFailed:
-                if attempt == attempts:
+                if attempt >= attempts:
                     raise
             else:
                 if 200 <= response.status < 300:
                     return response
+                # A 429/503 with Retry-After did nothing: any call, a write too, may be sent again.
+                wait = retry_after_s(response.status, response.header("Retry-After"), self.retry.max_delay_s)
                 error = _error_from(response)
-                if not isinstance(error, ServerError) or attempt == attempts:
+                if wait is not None and attempt < self.retry.max_attempts:
+                    self.retry.sleep(wait)
+                    continue
+                if not isinstance(error, ServerError) or attempt >= attempts:
                     raise error
             self.retry.pause(attempt)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -270,23 +299,3 @@ def _error_from(response: HttpResponse) -> ClientError:
 
 def _q(segment: str) -> str:
     return urllib.parse.quote(segment, safe="")
-
-
-class _HashingSink:
-    """A write-only sink hashing and counting what passes through to the file."""
-
-    def __init__(self, handle: Sink, on_bytes: Callable[[int], None] | None) -> None:
-        self._handle = handle
-        self._digest = hashlib.sha256()
-        self._on_bytes = on_bytes
-        self.size = 0
-
-    def write(self, block: bytes) -> int:
-        self._digest.update(block)
-        self.size += len(block)
-        if self._on_bytes is not None:
-            self._on_bytes(len(block))
-        return self._handle.write(block)
-
-    def hexdigest(self) -> str:
-        return self._digest.hexdigest()

@@ -9,27 +9,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from circulion_cli import render
+from circulion_cli.archive_check import check_archived_file
 from circulion_cli.client import CirculionClient
 from circulion_cli.config import CliConfig
-from circulion_cli.errors import ClientError
-from circulion_cli.models import DISTRIBUTED, Recipe
+from circulion_cli.errors import ClientError, Conflict, WaitTimedOut
+from circulion_cli.follow import StatusFollower
+from circulion_cli.models import DISTRIBUTED, REJECTED, TERMINAL, Recipe
 from circulion_cli.progress import ProgressBar, human_bytes
-from circulion_cli.resume import ResumeStore
-from circulion_cli.upload import UploadProgress
+from circulion_cli.sniff import ASSET, EXTENSIONS
+from circulion_cli.upload_command import default_name, run_upload
+
+__all__ = ["CONTENT_TYPES", "Io", "default_name", "guess_content_type"]
 
 OK, FAILED_EXIT = 0, 1
 
-CONTENT_TYPES = {
-    ".json": "application/json",
-    ".ndjson": "application/x-ndjson",
-    ".jsonl": "application/x-ndjson",
-}
+CONTENT_TYPES = EXTENSIONS
+"""Extension -> content type (``upload`` also recognises a recipe by its content: sniff.py)."""
 
 
 class Io:
@@ -55,47 +55,13 @@ def client_for(config: CliConfig) -> CirculionClient:
 
 
 def guess_content_type(path: Path) -> str:
-    return CONTENT_TYPES.get(path.suffix.lower(), "application/octet-stream")
-
-
-def default_name(path: Path) -> str:
-    """A valid recipe name from a file name (letters, digits and ``._-``, 1-128 chars)."""
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", path.name).strip(".-") or "recipe"
-    return name[:128]
+    """The content type the extension alone says (``upload`` also looks at the content)."""
+    return EXTENSIONS.get(path.suffix.lower(), ASSET)
 
 
 def upload(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
-    path = Path(args.file)
-    if not path.is_file():
-        raise ClientError(f"{path}: no such file", code="file_not_found")
     client = client_for(config)
-    bars: dict[str, ProgressBar] = {}
-
-    def on_progress(event: UploadProgress) -> None:
-        if args.quiet:
-            return
-        label = "sha256" if event.phase == "hashing" else "upload"
-        if event.phase not in bars:
-            for bar in bars.values():
-                bar.finish()
-            bars[event.phase] = ProgressBar(io.err, label)
-            if event.already:
-                io.note(f"resuming: {human_bytes(event.already)} already uploaded")
-        bars[event.phase].update(event.done, event.total, already=event.already)
-
-    outcome = client.upload_file(
-        path,
-        name=args.name or default_name(path),
-        version=args.version,
-        content_type=args.type or guess_content_type(path),
-        resume=None if args.no_resume else ResumeStore(config.cache_dir),
-        workers=args.workers,
-        on_progress=on_progress,
-    )
-    for bar in bars.values():
-        bar.finish()
-    if outcome.resumed:
-        io.note(f"resumed: sent {outcome.parts_sent} part(s), {outcome.parts_skipped} were already uploaded")
+    outcome = run_upload(client, args, io, resume_dir=None if args.no_resume else config.cache_dir)
     if not args.wait:
         if args.json:
             io.json(
@@ -111,7 +77,7 @@ def upload(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
             io.say(outcome.recipe_id)
         return OK
     io.note(f"uploaded {outcome.recipe_id}; waiting for processing")
-    recipe = _follow(client, outcome.recipe_id, io, quiet=args.quiet, timeout_s=args.timeout)
+    recipe = _follow(client, outcome.recipe_id, io, quiet=args.quiet, timeout_s=args.timeout, uploaded=True)
     return _finish(recipe, io, as_json=args.json)
 
 
@@ -135,6 +101,8 @@ def list_recipes(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     else:
         recipes = list(client.iter_recipes(status=args.status, name=args.name))
     if args.json:
+        # The API pages ({recipes, cursor}); the CLI follows the cursor itself (or stops at
+        # --limit), so its document is the recipes alone: a JSON array, newest first.
         io.json([r.model_dump(mode="json") for r in recipes])
     else:
         io.say(render.recipe_table(recipes))
@@ -152,14 +120,44 @@ def download(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
         total += delta
         bar.update(total, max(total, 1))
 
-    link = client.download(args.recipe_id, dest, on_bytes=None if args.quiet else on_bytes)
-    if not args.quiet:
-        bar.finish()
+    try:
+        link = client.download(args.recipe_id, dest, on_bytes=None if args.quiet else on_bytes)
+    except Conflict as exc:
+        if exc.code == "not_distributed":
+            exc.hint = _not_downloadable_hint(client, args.recipe_id)
+        raise
+    finally:
+        if not args.quiet and total:
+            bar.finish()
+    try:
+        inner = check_archived_file(dest)
+    except ClientError as exc:
+        dest.unlink(missing_ok=True)  # a file that does not match its manifest is not kept
+        exc.hint = f"nothing was kept; download again, and report recipe {args.recipe_id} if it happens again"
+        raise
     if args.json:
-        io.json({"recipe_id": args.recipe_id, "path": str(dest), "size": link.size, "sha256": link.sha256})
+        io.json(
+            {
+                "recipe_id": args.recipe_id,
+                "path": str(dest),
+                "size": link.size,
+                "sha256": link.sha256,
+                "file": {"name": inner.name, "size": inner.size, "sha256": inner.sha256},
+            }
+        )
     else:
-        io.say(f"{dest} ({human_bytes(link.size)}, sha256 {link.sha256} verified)")
+        io.say(f"{dest} ({human_bytes(link.size)}, archive sha256 {link.sha256} verified)")
+        io.say(f"  contains {inner.name} ({human_bytes(inner.size)}), sha256 {inner.sha256} verified")
     return OK
+
+
+def _not_downloadable_hint(client: CirculionClient, recipe_id: str) -> str:
+    status = client.get(recipe_id).status
+    if status == REJECTED:
+        return f"it was REJECTED, so there is nothing to download: `circulion status {recipe_id}` shows why"
+    if status in TERMINAL or status == "ABORTED":
+        return f"it ended {status}: there is nothing to download (`circulion status {recipe_id}`)"
+    return f"it is {status}, not distributed yet: wait with `circulion status {recipe_id} --watch`, then download"
 
 
 def abort(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
@@ -171,7 +169,7 @@ def abort(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
 def dev_token(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     from circulion_cli.issuer import dev_token as issue
 
-    token = issue(config.issuer_url, args.tenant, ttl_s=args.ttl)
+    token = issue(config.issuer_url, args.tenant, ttl_s=args.ttl, role=args.role)
     if args.json:
         io.json({"token": token, "tenant": args.tenant})
     else:
@@ -179,31 +177,18 @@ def dev_token(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     return OK
 
 
-def _follow(client: CirculionClient, recipe_id: str, io: Io, *, quiet: bool, timeout_s: float | None) -> Recipe:
+def _follow(
+    client: CirculionClient, recipe_id: str, io: Io, *, quiet: bool, timeout_s: float | None, uploaded: bool = False
+) -> Recipe:
     """Poll to a terminal status, showing status changes and a chunks bar on stderr."""
-    last_status: str | None = None
-    bar: ProgressBar | None = None
-
-    def on_update(recipe: Recipe) -> None:
-        nonlocal last_status, bar
-        if quiet:
-            return
-        if recipe.status != last_status:
-            if bar is not None:
-                bar.finish()
-                bar = None
-            io.note(f"status: {recipe.status}")
-            last_status = recipe.status
-        total = recipe.progress.chunks_total
-        if total and not recipe.terminal:
-            if bar is None:
-                bar = ProgressBar(io.err, "chunks", unit="items")
-            bar.update(recipe.progress.chunks_done, total)
-
-    recipe = client.wait(recipe_id, on_update=on_update, timeout_s=timeout_s)
-    if bar is not None:
-        bar.finish()
-    return recipe
+    follower = StatusFollower(io, quiet=quiet, uploaded=uploaded)
+    try:
+        return client.wait(recipe_id, on_update=follower.update, timeout_s=timeout_s)
+    except WaitTimedOut as exc:
+        exc.hint = f"it is still running: follow it with `circulion status {recipe_id} --watch`"
+        raise
+    finally:
+        follower.close()
 
 
 def _finish(recipe: Recipe, io: Io, *, as_json: bool) -> int:
@@ -211,4 +196,8 @@ def _finish(recipe: Recipe, io: Io, *, as_json: bool) -> int:
         io.json(recipe.model_dump(mode="json"))
     else:
         io.say(render.outcome(recipe))
+        if recipe.status == REJECTED:
+            io.note(f"next: fix the file and upload it again; `circulion status {recipe.recipe_id}` shows the reasons")
+        elif recipe.status != DISTRIBUTED:
+            io.note("next: the service failed, not the file: upload it again, or ask an operator (circulion dlq list)")
     return OK if recipe.status == DISTRIBUTED else FAILED_EXIT

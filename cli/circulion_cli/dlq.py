@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from circulion.adapters.dead_letters import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+from circulion.dead_letter_attributes import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+from circulion_cli.errors import UsageError
 
 DLQ_SUFFIX = "-dlq"
 QUEUE_PREFIX = "circulion-"
@@ -120,7 +121,12 @@ class DeadLetterQueues:
             return names
         wanted = {queue, QUEUE_PREFIX + queue}
         wanted |= {name + DLQ_SUFFIX for name in wanted}
-        return [name for name in names if name in wanted]
+        selected = [name for name in names if name in wanted]
+        if not selected:
+            # "No messages" would be a lie about a queue that does not exist.
+            known = ", ".join(name.removeprefix(QUEUE_PREFIX).removesuffix(DLQ_SUFFIX) for name in names) or "none"
+            raise UsageError(f"no dead-letter queue {queue!r}; known: {known}")
+        return selected
 
     def _url(self, name: str) -> str:
         return str(self._sqs.get_queue_url(QueueName=name)["QueueUrl"])

@@ -14,6 +14,14 @@ class ClientError(CirculionError):
     """Base of every error the client raises on purpose."""
 
     code = "client_error"
+    hint: str | None = None
+    """What to do next, when the code that raised knows better than :mod:`circulion_cli.hints`."""
+
+
+class UsageError(ClientError):
+    """The command line asks for something that cannot be done as asked (exit 2)."""
+
+    code = "usage_error"
 
 
 class ApiError(ClientError):

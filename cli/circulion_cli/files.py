@@ -1,4 +1,5 @@
-"""Reading the local file: one hashing pass, and byte ranges streamed to part PUTs.
+"""Reading the local file (one hashing pass, byte ranges streamed to part PUTs) and
+writing a download through SHA-256.
 
 The API needs the SHA-256 when the recipe is created, before any byte is sent, so the
 file is read twice: once to hash (about 1 s per GB on this machine), once to upload.
@@ -11,7 +12,7 @@ import hashlib
 import io
 from collections.abc import Callable
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 BLOCK_SIZE = 1 << 20
 
@@ -69,3 +70,27 @@ class RangeReader(io.RawIOBase):
     def close(self) -> None:
         self._handle.close()
         super().close()
+
+
+class _Writable(Protocol):
+    def write(self, block: bytes, /) -> int: ...
+
+
+class HashingSink:
+    """A write-only sink hashing and counting what passes through to the file."""
+
+    def __init__(self, handle: _Writable, on_bytes: Callable[[int], None] | None) -> None:
+        self._handle = handle
+        self._digest = hashlib.sha256()
+        self._on_bytes = on_bytes
+        self.size = 0
+
+    def write(self, block: bytes) -> int:
+        self._digest.update(block)
+        self.size += len(block)
+        if self._on_bytes is not None:
+            self._on_bytes(len(block))
+        return self._handle.write(block)
+
+    def hexdigest(self) -> str:
+        return self._digest.hexdigest()

@@ -14,9 +14,18 @@ class _DevToken(BaseModel):
     token: str
 
 
-def dev_token(issuer_url: str, tenant: str, *, ttl_s: int | None = None, transport: Transport | None = None) -> str:
-    """``POST {issuer}/dev-tokens {"tenant": ...}`` and return the token."""
+def dev_token(
+    issuer_url: str,
+    tenant: str,
+    *,
+    ttl_s: int | None = None,
+    role: str | None = None,
+    transport: Transport | None = None,
+) -> str:
+    """``POST {issuer}/dev-tokens {"tenant": ..., "role": ...}`` and return the token."""
     body: dict[str, object] = {"tenant": tenant}
+    if role is not None:
+        body["role"] = role
     if ttl_s is not None:
         body["ttl_s"] = ttl_s
     response = (transport or UrllibTransport()).request(

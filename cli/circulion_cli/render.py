@@ -10,16 +10,20 @@ from circulion_cli.progress import human_bytes
 
 
 def issue_line(issue: RecipeIssue) -> str:
-    """``- not_utf8: invalid byte at line 12 (byte 4096, chunk 0)``."""
+    """``- not_utf8: invalid byte (line 12, byte 4096)``.
+
+    Places are the file's own: its lines, bytes and ``step_id``s. The chunk is the
+    pipeline's, not the file's (``--json`` keeps it); it is shown only when nothing else
+    says where."""
     where = []
     if issue.line is not None:
         where.append(f"line {issue.line}")
     if issue.byte_offset is not None:
         where.append(f"byte {issue.byte_offset}")
-    if issue.chunk_index is not None:
-        where.append(f"chunk {issue.chunk_index}")
     if issue.step_id is not None:
-        where.append(f"step {issue.step_id}")
+        where.append(f"step_id {issue.step_id}")
+    if issue.chunk_index is not None and not where:
+        where.append(f"in chunk {issue.chunk_index}")
     head = f"{issue.code}: " if issue.code else ""
     stage = f"[{issue.stage}] " if issue.stage else ""
     return f"  - {stage}{head}{issue.message}" + (f" ({', '.join(where)})" if where else "")

@@ -6,6 +6,11 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+RETRY_AFTER_STATUSES = frozenset({429, 503})
+"""Answers that mean "nothing was done, come back later" when they carry ``Retry-After``."""
 
 
 @dataclass(frozen=True)
@@ -28,3 +33,18 @@ class RetryPolicy:
 
     def pause(self, attempt: int) -> None:
         self.sleep(self.delay(attempt))
+
+
+def retry_after_s(status: int, header: str | None, cap_s: float) -> float | None:
+    """Seconds a 429/503 asks the client to wait (``Retry-After``: seconds or an HTTP date),
+    at most ``cap_s``; ``None`` when the answer is not one to retry this way."""
+    if status not in RETRY_AFTER_STATUSES or not header:
+        return None
+    text = header.strip()
+    if text.isdigit():
+        return min(float(text), cap_s)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    return min(max((when - datetime.now(UTC)).total_seconds(), 0.0), cap_s)

@@ -25,3 +25,10 @@ def sleeps() -> list[float]:
 @pytest.fixture
 def client(fake: FakeApi, sleeps: list[float]) -> CirculionClient:
     return CirculionClient(fake.url, TOKEN, retry=RetryPolicy(max_attempts=4, sleep=sleeps.append))
+
+
+@pytest.fixture(autouse=True)
+def _no_local_validation_of_sample_streams(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The transport tests upload arbitrary bytes named *.ndjson to the fake API; the local
+    # pre-upload check (which would refuse them) is tested in test_cli_validate.py.
+    monkeypatch.setenv("CIRCULION_VALIDATE_UP_TO", "0")

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
+import re
 import secrets
 import threading
 import urllib.parse
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -20,6 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 TOKEN = "test-token"
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+NAME_RULE = "1-128 characters of letters, digits, '.', '_' and '-', starting with a letter or digit"
 
 
 @dataclass
@@ -31,6 +36,8 @@ class FakeRecipe:
     sha256: str
     content_type: str
     status: str = "AWAITING_UPLOAD"
+    arrived: bool = False
+    file_name: str | None = None
     created_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())
     upload_id: str | None = None
     part_count: int = 1
@@ -76,7 +83,7 @@ class FakeApi:
         self.release = threading.Event()
         self.in_flight = 0  # part PUTs being handled
         self.stored = threading.Condition(self.lock)
-        self.archive = b"PK-fake-archive" * 100
+        self.archive = recipe_archive("arm.ndjson", b'{"step_id": 1}\n' * 100)
         self.corrupt_download = False
         self.page_size = 2
         self.script: list[dict[str, Any]] = []  # states a valid upload steps through on GETs
@@ -122,6 +129,7 @@ class FakeApi:
 
     def add_recipe(self, **fields: Any) -> FakeRecipe:
         recipe = FakeRecipe(recipe_id=fields.pop("recipe_id", "r-" + secrets.token_hex(4)), **fields)
+        recipe.arrived = recipe.status != "AWAITING_UPLOAD"
         self.recipes[recipe.recipe_id] = recipe
         return recipe
 
@@ -145,8 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(raw)
 
-    def _error(self, status: int, code: str, message: str) -> None:
-        self._send(status, {"error": {"code": code, "message": message, "details": None}})
+    def _error(self, status: int, code: str, message: str, details: object = None) -> None:
+        self._send(status, {"error": {"code": code, "message": message, "details": details}})
 
     def _body(self) -> bytes:
         return self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -175,6 +183,8 @@ class _Handler(BaseHTTPRequestHandler):
             items = sorted(api.recipes.values(), key=lambda r: r.created_at, reverse=True)
             if "status" in query:
                 items = [r for r in items if r.status == query["status"]]
+            if "name" in query:
+                items = [r for r in items if r.name == query["name"]]
             start = int(query.get("cursor", "0"))
             size = int(query.get("limit", api.page_size))
             page = items[start : start + size]
@@ -186,7 +196,7 @@ class _Handler(BaseHTTPRequestHandler):
         if recipe is None:
             return self._error(404, "not_found", "no such recipe")
         if len(segments) == 2:
-            if recipe.after_complete and recipe.status != "AWAITING_UPLOAD":
+            if recipe.after_complete and recipe.arrived:
                 step = recipe.after_complete.pop(0) if len(recipe.after_complete) > 1 else recipe.after_complete[0]
                 for key, value in step.items():
                     setattr(recipe, key, value)
@@ -233,12 +243,18 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(body)
             if request.get("size", 0) <= 0:
                 return self._error(422, "invalid_size", "size must be positive")
+            if not NAME.fullmatch(request["name"]):
+                problem = {"field": "name", "problem": f"Value error, {NAME_RULE}", "type": "value_error"}
+                return self._error(400, "validation_failed", "the body does not match the schema", [problem])
+            if any((r.name, r.version) == (request["name"], request.get("version")) for r in api.recipes.values()):
+                return self._error(409, "version_taken", f"{request['name']} {request['version']} already exists")
             recipe = api.add_recipe(
                 name=request["name"],
                 version=request.get("version") or "1",
                 size=request["size"],
                 sha256=request["sha256"],
                 content_type=request["content_type"],
+                file_name=request.get("file_name"),
             )
             if recipe.size <= api.single_put_max:
                 upload: dict[str, Any] = {
@@ -276,6 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _arrived(self, recipe: FakeRecipe, data: bytes) -> None:
         ok = hashlib.sha256(data).hexdigest() == recipe.sha256 and len(data) == recipe.size
+        recipe.arrived = True
         recipe.status = "VALIDATING" if ok else "REJECTED"
         recipe.after_complete = list(self.api.script) if ok else []
         if not ok:
@@ -335,6 +352,20 @@ class _Handler(BaseHTTPRequestHandler):
             api.part_puts_ok[number] += 1
             api.stored.notify_all()
         self._send(200, None, {"ETag": _etag(data)})
+
+
+def recipe_archive(file_name: str, data: bytes, *, manifest_sha256: str | None = None) -> bytes:
+    """A ZIP shaped like the merger's: the recipe file and a manifest describing it."""
+    manifest = {"file": {"name": file_name, "size_bytes": len(data), "sha256": manifest_sha256 or _sha(data)}}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(file_name, data)
+        bundle.writestr("manifest.json", json.dumps(manifest))
+    return buffer.getvalue()
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _etag(data: bytes) -> str:

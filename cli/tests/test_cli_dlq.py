@@ -127,3 +127,16 @@ def test_the_dlq_commands_print_json(sqs: Any, monkeypatch: pytest.MonkeyPatch) 
     out = io.StringIO()
     assert run(["dlq", "redrive", "--recipe", "r1", "--json"], Io(out, io.StringIO())) == 0
     assert [m["recipe_id"] for m in json.loads(out.getvalue())["moved"]] == ["r1"]
+
+
+@pytest.mark.parametrize("action", ["list", "redrive"])
+def test_an_unknown_queue_is_a_usage_error_not_an_empty_queue(
+    sqs: Any, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
+    monkeypatch.setenv("CIRCULION_ENDPOINT_URL", "aws")
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    err = io.StringIO()
+
+    assert run(["dlq", action, "--queue", "nope"], Io(io.StringIO(), err)) == 2
+    assert "no dead-letter queue 'nope'; known: merger, splitter" in err.getvalue()
+    assert run(["dlq", action, "--queue", "merger"], Io(io.StringIO(), io.StringIO())) == 0

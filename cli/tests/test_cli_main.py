@@ -47,7 +47,6 @@ def cli(*argv: str) -> tuple[int, str, str]:
 @pytest.mark.parametrize(
     "argv",
     [
-        [],
         ["frobnicate"],
         ["upload"],
         ["status"],
@@ -144,10 +143,12 @@ def test_status_watch_exits_1_when_the_recipe_failed(fake: FakeApi, env: dict[st
     assert "status: FAILED" in err
 
 
-def test_expected_errors_are_one_line_with_exit_1(env: dict[str, str]) -> None:
+def test_expected_errors_are_the_error_and_what_to_do_next_with_exit_1(env: dict[str, str]) -> None:
     code, out, err = cli("status", "missing")
     assert (code, out) == (1, "")
-    assert err == "circulion: error: no such recipe (not_found)\n"
+    error, hint = err.splitlines()
+    assert error == "circulion: error: no such recipe (not_found)"
+    assert hint.startswith("next: check the id with `circulion list`")
 
 
 def test_killed_upload_resumes_sending_only_missing_parts(fake: FakeApi, env: dict[str, str], tmp_path: Path) -> None:

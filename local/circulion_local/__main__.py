@@ -3,7 +3,8 @@
 Options
 -------
 --port-offset N     shift every port by N (default: ``CIRCULION_PORT_OFFSET`` or 0)
---state-dir DIR     logs, keys and ready.json (default ``.local-state``)
+--state-dir DIR     logs, keys and ready.json (default ``.local-state``; with a port offset N,
+                    ``.local-state/offset-N``); one running stack per state directory
 --services a,b      run only these apps' functions (default: all)
 --app-dir DIR       also run the Chalice app in DIR (its name is the directory's)
 --extra-template T  also provision the CloudFormation template T (e.g. an extra app's queues)
@@ -29,6 +30,8 @@ import sys
 from pathlib import Path
 from types import FrameType
 
+from circulion.errors import CirculionError
+from circulion_local import run_lock
 from circulion_local.chaos import ChaosConfig, parse_chaos
 from circulion_local.chaos.config import ENV_SEED, ENV_SPEC
 from circulion_local.iam.enforcement import ENFORCE_ENV
@@ -44,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="start the local stack in the foreground")
     run.add_argument("--port-offset", type=int, default=None)
-    run.add_argument("--state-dir", type=Path, default=Path(".local-state"))
+    run.add_argument("--state-dir", type=Path, default=None)
     run.add_argument("--services", default=None, help="comma-separated app names (default: all)")
     run.add_argument("--app-dir", type=Path, action="append", default=[])
     run.add_argument("--extra-template", type=Path, action="append", default=[])
@@ -60,9 +63,10 @@ def _parser() -> argparse.ArgumentParser:
 def options_from(args: argparse.Namespace) -> RunOptions:
     ports = LocalPorts(args.port_offset) if args.port_offset is not None else LocalPorts.from_env()
     services = frozenset(s.strip() for s in args.services.split(",") if s.strip()) if args.services else None
+    state_dir = args.state_dir if args.state_dir is not None else run_lock.default_state_dir(ports)
     return RunOptions(
         ports=ports,
-        state_dir=args.state_dir.resolve(),
+        state_dir=state_dir.resolve(),
         services=services,
         app_dirs=tuple(p.resolve() for p in args.app_dir),
         extra_templates=tuple(p.resolve() for p in args.extra_template),
@@ -86,7 +90,17 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def run(options: RunOptions) -> int:
-    options.state_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        # Before anything in the state directory is touched: it may be a running stack's.
+        lock = run_lock.acquire(options.state_dir, options.ports)
+    except run_lock.StackAlreadyRunning as exc:
+        print(exc.explain(), file=sys.stderr)
+        return 1
+    with lock:
+        return _run_locked(options)
+
+
+def _run_locked(options: RunOptions) -> int:
     (options.state_dir / "ready.json").unlink(missing_ok=True)
     log = reporting.setup(options.state_dir / "logs" / "runtime.log")
     supervisor = Supervisor(options)
@@ -101,6 +115,9 @@ def run(options: RunOptions) -> int:
         supervisor.stopping.wait()
     except KeyboardInterrupt:
         log.info("stopping...")
+    except CirculionError as exc:  # a known failure (ports taken, ...): its message says it all
+        log.error("circulion-local could not start: %s", exc.message)
+        code = 1
     except Exception:
         log.exception("circulion-local failed to start")
         code = 1

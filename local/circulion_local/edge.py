@@ -7,15 +7,22 @@
   SHA1withRSA signature under a public key of the distribution's trusted key groups,
   expiry, key pair id) by :class:`circulion.cdn_signing.CdnUrlVerifier`; anything wrong is
   a ``403`` with CloudFront's XML error body;
-* the path (minus ``/``, percent-decoded) is the object key in the artifacts bucket; the
-  object is streamed in 64 KiB pieces, never held whole, with ``ETag``,
-  ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
+* the URL checked is the edge's own base URL plus the request target, never the client's
+  ``Host``; the key served comes from the same reading of the target
+  (:func:`circulion_local.edge_target.resolve_target`), whose path must be the canonical
+  CDN path of that key, so the two cannot disagree; the object is streamed in 64 KiB
+  pieces, never held whole, with ``ETag``, ``Content-Length``, ``Last-Modified`` and ``Accept-Ranges``;
 * a single ``Range`` gets ``206`` with ``Content-Range``, an unsatisfiable one ``416``;
-  several ranges or a malformed header are ignored (``200``), as RFC 9110 allows.
+  several ranges or a malformed header (a number of thousands of digits included) are
+  ignored (``200``), as RFC 9110 allows;
+* any method but ``GET`` and ``HEAD`` gets ``403`` with CloudFront's XML, as a
+  distribution whose allowed methods are those two answers.
 
-Trusted public keys are read from the emulator's CloudFront (distribution → key groups →
-public keys) when the edge starts, and re-read when a URL names a key pair the edge does
-not know yet (rate-limited), so a key added later is picked up.
+* verified GETs and HEADs are cached as CloudFront caches them (TTL from the cache policy
+  and ``Cache-Control``, ``X-Cache``/``Age``, 304s, invalidations made on the emulator's
+  distribution applied before each answer): :mod:`circulion_local.edge_cached_origin`.
+
+Trusted public keys come from the emulator's CloudFront (:mod:`circulion_local.edge_keys`).
 """
 
 from __future__ import annotations
@@ -23,26 +30,30 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from xml.sax.saxutils import escape
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from circulion.cdn_signing import CdnUrlVerifier, SignedUrlError, UnknownKeyPair
+from circulion.cdn_signing import SignedUrlError
 from circulion.settings import RESOURCES
+from circulion_local.edge_cached_origin import CachingOrigin, EdgeAnswer
+from circulion_local.edge_cookies import url_to_verify
+from circulion_local.edge_distribution import EdgeSettings, caching_origin
+from circulion_local.edge_keys import TrustedKeys
+from circulion_local.edge_target import resolve_target
 from circulion_local.ports import HOST, LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts, Stoppable
 
 STREAM_CHUNK = 64 * 1024
-KEY_REFRESH_INTERVAL_S = 2.0
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# 19 digits reach past any object; a longer number is "unparseable" and the header ignored
+# (RFC 9110 allows it), rather than handed to int(), whose digit limit dropped the connection.
+_RANGE = re.compile(r"bytes=(\d{0,19})-(\d{0,19})")
+ALLOWED_METHODS = ("GET", "HEAD")  # the distribution's AllowedMethods
 
 _log = logging.getLogger("circulion.edge")
 
@@ -59,7 +70,7 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     """
     if not header:
         return None
-    match = _RANGE.match(header.strip().replace(" ", ""))
+    match = _RANGE.fullmatch(header.strip().replace(" ", ""))
     if match is None:
         return None
     first, last = match.groups()
@@ -87,58 +98,6 @@ def error_document(code: str, message: str) -> bytes:
     ).encode()
 
 
-class TrustedKeys:
-    """Public keys the distribution trusts, by key pair id, read from the emulator."""
-
-    def __init__(self, cloudfront: Any) -> None:
-        self._cloudfront = cloudfront
-        self._lock = threading.Lock()
-        self._verifier = CdnUrlVerifier({})
-        self._loaded_at = float("-inf")
-        self.refresh()
-
-    def refresh(self) -> None:
-        with self._lock:
-            if time.monotonic() - self._loaded_at < KEY_REFRESH_INTERVAL_S:
-                return
-            self._loaded_at = time.monotonic()
-            try:
-                self._verifier = CdnUrlVerifier(self._load())
-            except ClientError:
-                _log.warning("could not read the distribution's public keys", exc_info=True)
-
-    def verify(self, url: str, client_ip: str) -> None:
-        now = datetime.now(UTC)
-        try:
-            self._verifier.verify(url, now, client_ip)
-        except UnknownKeyPair:
-            self.refresh()
-            self._verifier.verify(url, now, client_ip)
-
-    def _load(self) -> dict[str, str]:
-        cf = self._cloudfront
-        group_ids: set[str] = set()
-        for summary in cf.list_distributions().get("DistributionList", {}).get("Items") or []:
-            config = cf.get_distribution_config(Id=summary["Id"])["DistributionConfig"]
-            trusted = config.get("DefaultCacheBehavior", {}).get("TrustedKeyGroups", {})
-            group_ids.update(trusted.get("Items") or [])
-        if not group_ids:  # the emulator may drop TrustedKeyGroups: trust every key group
-            items = cf.list_key_groups().get("KeyGroupList", {}).get("Items") or []
-            group_ids = {item["KeyGroup"]["Id"] for item in items}
-        key_ids: set[str] = set()
-        for group_id in group_ids:
-            key_ids.update(cf.get_key_group(Id=group_id)["KeyGroup"]["KeyGroupConfig"].get("Items") or [])
-        if not key_ids:
-            items = cf.list_public_keys().get("PublicKeyList", {}).get("Items") or []
-            key_ids = {item["Id"] for item in items}
-        keys = {}
-        for key_id in key_ids:
-            config = cf.get_public_key(Id=key_id)["PublicKey"]["PublicKeyConfig"]
-            keys[key_id] = str(config["EncodedKey"])
-        _log.info("edge trusts %d public key(s): %s", len(keys), ", ".join(sorted(keys)))
-        return keys
-
-
 @dataclass(frozen=True)
 class Origin:
     """The artifacts bucket on the emulator."""
@@ -150,10 +109,19 @@ class Origin:
 class EdgeServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, address: tuple[str, int], keys: TrustedKeys, origin: Origin) -> None:
+    def __init__(
+        self, address: tuple[str, int], keys: TrustedKeys, origin: Origin, cached: CachingOrigin | None = None
+    ) -> None:
         super().__init__(address, EdgeHandler)
         self.keys = keys
         self.origin = origin
+        self.cached = cached
+
+    @property
+    def base_url(self) -> str:
+        """The edge's own address: signed URLs are verified against it, never the client's ``Host``."""
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
 
 
 class EdgeHandler(BaseHTTPRequestHandler):
@@ -167,17 +135,40 @@ class EdgeHandler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve(with_body=False)
 
+    def __getattr__(self, name: str) -> Any:
+        # http.server answers a method without a do_<METHOD> with 501 and HTML; CloudFront
+        # answers a method the distribution does not allow with 403 and XML.
+        if name.startswith("do_"):
+            return self._method_not_allowed
+        raise AttributeError(name)
+
+    def _method_not_allowed(self) -> None:
+        self.close_connection = True  # any request body is left unread
+        self._error(
+            403,
+            "MethodNotAllowed",
+            "This distribution is not configured to allow the HTTP request method that was used for this "
+            f"request. The distribution supports only {', '.join(ALLOWED_METHODS)}.",
+            with_body=True,
+            extra={"Allow": ", ".join(ALLOWED_METHODS)},
+        )
+
     def log_message(self, format: str, *args: Any) -> None:
         _log.debug("edge %s - %s", self.address_string(), format % args)
 
     def _serve(self, *, with_body: bool) -> None:
-        host = self.headers.get("Host") or f"{HOST}:{self.server.server_address[1]}"
         try:
-            self.server.keys.verify(f"http://{host}{self.path}", self.client_address[0])
+            # One reading of the target gives both what is verified and what is served.
+            target = resolve_target(self.path, self.server.base_url)
+            self.server.keys.verify(url_to_verify(target.url, self.headers.get("Cookie")), self.client_address[0])
         except SignedUrlError as exc:
-            self._error(403, exc.code, exc.message, with_body)
+            self._error(exc.status, exc.code, exc.message, with_body)
             return
-        key = unquote(urlsplit(self.path).path).lstrip("/")
+        key = target.key
+        answer = self.server.cached.answer(key, self.headers) if self.server.cached else None
+        if answer is not None:  # verified above, hit or miss: the cache never skips the check
+            self._answer(answer, with_body)
+            return
         origin = self.server.origin
         try:
             head = origin.s3.head_object(Bucket=origin.bucket, Key=key)
@@ -230,6 +221,11 @@ class EdgeHandler(BaseHTTPRequestHandler):
         finally:
             body.close()
 
+    def _answer(self, answer: EdgeAnswer, with_body: bool) -> None:
+        self._start(answer.status, answer.headers)
+        if with_body and answer.body:
+            self.wfile.write(answer.body)
+
     def _start(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
         for name, value in headers.items():
@@ -278,6 +274,7 @@ def start(ports: LocalPorts, state_dir: Path) -> Stoppable:
     config = Config(s3={"addressing_style": "path"}, max_pool_connections=32)
     s3 = session.client("s3", endpoint_url=ports.endpoint_url, config=config)
     cloudfront = session.client("cloudfront", endpoint_url=ports.endpoint_url)
-    server = EdgeServer((HOST, ports.edge), TrustedKeys(cloudfront), Origin(s3, RESOURCES.artifacts_bucket))
+    cached = caching_origin(cloudfront, s3, RESOURCES.artifacts_bucket, EdgeSettings.from_env())
+    server = EdgeServer((HOST, ports.edge), TrustedKeys(cloudfront), Origin(s3, RESOURCES.artifacts_bucket), cached)
     _log.info("edge serving %s on http://%s:%d", RESOURCES.artifacts_bucket, HOST, ports.edge)
     return RunningEdge(server)

@@ -15,7 +15,7 @@ import re
 import threading
 from typing import Any
 
-_CLOSED_RANGE = re.compile(r"^bytes=(\d+)-(\d+)$")
+_CLOSED_RANGE = re.compile(r"bytes=(\d{1,19})-(\d{1,19})")
 _MARK = "_circulion_ranged"
 _hint = threading.local()
 
@@ -47,7 +47,7 @@ def serve_ranges_in_place() -> None:
     original_value: property = FakeKey.value  # type: ignore[assignment]
 
     def get_object(self: Any) -> Any:
-        wanted = _CLOSED_RANGE.match(self.headers.get("range") or "")
+        wanted = _CLOSED_RANGE.fullmatch(self.headers.get("range") or "")
         if wanted is None or int(wanted[1]) > int(wanted[2]) or self._get_int_param("partNumber"):
             return original_get(self)
         _hint.window = True

@@ -18,7 +18,10 @@ partition only (:mod:`circulion_local.emulator_queries`); object bytes are
 copied and hashed once (:mod:`circulion_local.emulator_object_bytes`); per-request costs that
 grew with the work are gone (:mod:`circulion_local.emulator_hot_paths`); DynamoDB runs
 in a process of its own behind the same endpoint
-(:mod:`circulion_local.emulator_dynamodb_process`). Answers are moto's own.
+(:mod:`circulion_local.emulator_dynamodb_process`); CloudWatch answers percentiles and
+holds ``AWS/SQS`` samples of every queue (:mod:`circulion_local.emulator_cloudwatch`); a
+multipart upload that is gone is ``NoSuchUpload`` rather than a 500
+(:mod:`circulion_local.emulator_multipart`). Answers are moto's own.
 """
 
 from __future__ import annotations
@@ -114,15 +117,20 @@ def _serve_front(argv: list[str]) -> None:
 
     from moto.server import main as moto_main
 
+    from circulion_local.emulator_cloudwatch import answer_percentiles, publish_queue_metrics
     from circulion_local.emulator_dynamodb_process import forward_dynamodb_to, start_dynamodb_process
+    from circulion_local.emulator_multipart import answer_no_such_upload
     from circulion_local.emulator_object_bytes import join_parts_once
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
     from circulion_local.iam.patches import enforce_iam_in_front
 
     honour_caller_references()
+    answer_percentiles()
+    publish_queue_metrics()
     serve_ranges_in_place()
     join_parts_once()
+    answer_no_such_upload()
     socket_dir = Path(tempfile.mkdtemp(prefix="circulion-dynamodb-"))
     dynamodb = start_dynamodb_process(socket_dir / "dynamodb.sock")
     try:

@@ -3,9 +3,10 @@
 It keeps one RSA key pair in ``state_dir/issuer/`` (created on first start, reused after,
 so tokens survive a restart), publishes its public half as a JWKS at
 ``GET /.well-known/jwks.json``, and mints tokens at the dev-only ``POST /dev-tokens``
-(``{"tenant": "acme", "ttl_s": 3600}`` → ``{"token": "..."}``), which
+(``{"tenant": "acme", "ttl_s": 3600, "role": "robot"}`` → ``{"token": "..."}``), which
 ``circulion dev-token`` calls. Tokens look like Cognito ID tokens: RS256 with a ``kid``,
-``iss`` = the issuer URL, ``aud`` = :data:`AUDIENCE`, the tenant in ``custom:tenant``; the
+``iss`` = the issuer URL, ``aud`` = :data:`AUDIENCE`, the tenant in ``custom:tenant``, a role other than uploader in
+``cognito:groups`` (as Cognito puts a user's groups); the
 upload API verifies them with the same code it uses for Cognito.
 
 A negative ``ttl_s`` mints an already expired token, for tests of expiry.
@@ -19,6 +20,7 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -33,6 +35,9 @@ from circulion_local.ports import HOST, LocalPorts
 AUDIENCE = "circulion-local"
 """The local stack's app client id (the upload API's ``CIRCULION_TOKEN_AUDIENCE``)."""
 TENANT_CLAIM = "custom:tenant"
+GROUPS_CLAIM = "cognito:groups"
+ROLES = ("uploader", "robot", "admin")
+"""The roles a dev token may carry (``role`` in a ``/dev-tokens`` body; default uploader)."""
 MAX_TTL_S = 24 * 3600
 KEY_FILE = "private_key.pem"
 
@@ -71,9 +76,10 @@ class TokenIssuer:
     def jwks(self) -> dict[str, Any]:
         return {"keys": [self._jwk]}
 
-    def mint(self, tenant: str, ttl_s: int = 3600, subject: str | None = None) -> str:
+    def mint(self, tenant: str, ttl_s: int = 3600, subject: str | None = None, groups: Sequence[str] = ()) -> str:
+        """A token for ``tenant``; ``groups`` become ``cognito:groups`` (roles), none: an uploader."""
         now = int(time.time())
-        claims = {
+        claims: dict[str, Any] = {
             "iss": self.issuer_url,
             "aud": AUDIENCE,
             "sub": subject or f"dev-{tenant}",
@@ -82,11 +88,13 @@ class TokenIssuer:
             "iat": now,
             "exp": now + ttl_s,
         }
+        if groups:
+            claims[GROUPS_CLAIM] = list(groups)
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": self.kid})
 
 
-def _token_request(body: bytes) -> tuple[str, int]:
-    """``(tenant, ttl_s)`` from a ``/dev-tokens`` body, or ``ValueError``."""
+def _token_request(body: bytes) -> tuple[str, int, tuple[str, ...]]:
+    """``(tenant, ttl_s, groups)`` from a ``/dev-tokens`` body, or ``ValueError``."""
     document = json.loads(body or b"{}")
     if not isinstance(document, dict):
         raise ValueError("body must be a JSON object")
@@ -96,7 +104,11 @@ def _token_request(body: bytes) -> tuple[str, int]:
     ttl = document.get("ttl_s", 3600)
     if not isinstance(ttl, int) or isinstance(ttl, bool) or abs(ttl) > MAX_TTL_S or ttl == 0:
         raise ValueError(f"'ttl_s' must be a non-zero integer within ±{MAX_TTL_S}")
-    return tenant, ttl
+    role = document.get("role", "uploader")
+    if role not in ROLES:
+        raise ValueError(f"'role' must be one of {', '.join(ROLES)}")
+    # An uploader token carries no group claim at all, as every token did before roles.
+    return tenant, ttl, () if role == "uploader" else (role,)
 
 
 def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
@@ -113,11 +125,11 @@ def _handler(issuer: TokenIssuer) -> type[BaseHTTPRequestHandler]:
                 return
             length = int(self.headers.get("Content-Length") or 0)
             try:
-                tenant, ttl = _token_request(self.rfile.read(length))
+                tenant, ttl, groups = _token_request(self.rfile.read(length))
             except ValueError as exc:
                 self._send(400, {"error": {"code": "invalid_request", "message": str(exc), "details": None}})
                 return
-            self._send(200, {"token": issuer.mint(tenant, ttl), "expires_in": ttl})
+            self._send(200, {"token": issuer.mint(tenant, ttl, groups=groups), "expires_in": ttl})
 
         def _send(self, status: int, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()

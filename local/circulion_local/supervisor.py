@@ -144,6 +144,7 @@ class Supervisor:
     def start(self) -> None:
         ports = self.options.ports
         self._start_emulator_and_provision()
+        self._start_metrics_forwarder()
         self._start_auxiliary()
         began = self._step("discovering functions")
         dirs = select_dirs(app_dirs(SERVICES_DIR, self.options.app_dirs), self.options.services)
@@ -191,6 +192,16 @@ class Supervisor:
         role = self._roles.session(spec.service, spec.name, spec.lambda_name, long_lived=long_lived)
         self._started.roles[spec.label] = role.role_arn
         return role
+
+    def _start_metrics_forwarder(self) -> None:
+        """Before any function runs, so that none of their EMF lines is missed."""
+        from circulion_local.cfn.base import AwsEndpoint
+        from circulion_local.runtime.metrics_forwarder import MetricsForwarder
+
+        cloudwatch = AwsEndpoint(self.options.ports.endpoint_url).client("cloudwatch")  # administrator credentials
+        forwarder = MetricsForwarder(cloudwatch, self._logs_dir)
+        forwarder.start()
+        self._stoppers.append(("metrics forwarder", forwarder.stop))
 
     def _attach_emulator(self) -> None:
         from circulion_local.emulator import EmulatorError, answers
@@ -373,18 +384,20 @@ def banner(ready: Mapping[str, Any]) -> list[str]:
 
     offset = ready["ports"]["offset"]
     env = f"CIRCULION_PORT_OFFSET={offset} " if offset else ""
+    iam = "enforced: each function runs as its role" if ready.get("enforce_iam", True) else "NOT enforced"
     return [
         "-" * 72,
         f"  API          {ready['api_url'] or '(not served)'}",
         f"  AWS endpoint {ready['endpoint_url']}   (AWS_ENDPOINT_URL; key testing/testing is the account's root)",
-        f"  IAM          {'enforced: each function runs as its role' if ready['enforce_iam'] else 'NOT enforced'}",
+        f"  IAM          {iam}",
         f"  CDN edge     {where('edge', ready['edge_url'])}",
         f"  token issuer {where('issuer', ready['issuer_url'])}",
         f"  X-Ray daemon {where('xray_daemon', 'udp://127.0.0.1:' + str(ready['ports']['xray_daemon']))}",
         f"  dev token    {env}circulion dev-token --tenant NAME",
         f"  functions    {len(ready['functions'])}; logs in {ready['logs']['functions']}",
         f"  runtime log  {ready['logs']['runtime']}",
-        "  Ctrl-C stops everything.",
+        "  Ctrl-C stops everything, and the emulator keeps its data in memory: after a restart",
+        "  every recipe is gone, while tokens from before still work (the issuer's key is kept).",
         "-" * 72,
     ]
 

@@ -8,7 +8,10 @@ forwards them in batches to X-Ray's ``PutTraceSegments`` — here the emulator's
 
 Nothing here may slow a function down or take the stack down: sends are fire-and-forget
 UDP, a full buffer drops the newest documents (counted), and a failed forward is logged
-and dropped, as the real daemon does.
+and dropped, as the real daemon does. The receiver never dies on one datagram: parsing is
+bounded (nesting depth checked before ``json.loads``, whose recursion a hostile
+``[[[[...`` once exhausted, killing the thread and all tracing with it), and any error
+handling a datagram is caught, counted and logged.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import re
 import socket
 import threading
 import time
@@ -34,6 +38,10 @@ a batch fills at once; a lone segment reaches X-Ray half a second later."""
 MAX_BUFFERED = 10_000
 _DATAGRAM_MAX = 65_535
 _POLL_S = 0.2
+MAX_NESTING = 64
+"""Deepest ``[``/``{`` nesting accepted; the SDK's segments nest a few levels."""
+_JSON_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+_JSON_BRACKET = re.compile(r"[\[\]{}]")
 
 _log = logging.getLogger("circulion_local.xray_daemon")
 
@@ -60,6 +68,8 @@ def parse_datagram(data: bytes) -> str:
     header_line, separator, document = text.partition("\n")
     if not separator:
         raise MalformedDatagram("no header line")
+    _check_nesting(header_line)
+    _check_nesting(document)
     try:
         header = json.loads(header_line)
         parsed = json.loads(document)
@@ -70,6 +80,15 @@ def parse_datagram(data: bytes) -> str:
     if not isinstance(parsed, dict):
         raise MalformedDatagram("the document is not a JSON object")
     return document
+
+
+def _check_nesting(text: str) -> None:
+    """Refuse JSON nested deeper than :data:`MAX_NESTING` without recursing (strings skipped)."""
+    depth = 0
+    for bracket in _JSON_BRACKET.findall(_JSON_STRING.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_NESTING:
+            raise MalformedDatagram(f"JSON nested deeper than {MAX_NESTING} levels")
 
 
 @dataclass
@@ -85,6 +104,8 @@ class DaemonStats:
     """Documents lost to a failed forward (emulator down)."""
     rejected: int = 0
     """Documents X-Ray refused (``UnprocessedTraceSegments``)."""
+    errors: int = 0
+    """Datagrams whose handling raised something unforeseen (logged, then ignored)."""
 
 
 class XRayDaemon:
@@ -142,7 +163,11 @@ class XRayDaemon:
                 if stopping:
                     return
                 continue
-            self._accept(data)
+            try:
+                self._accept(data)
+            except Exception:  # noqa: BLE001 - one datagram must never end the receiver
+                self.stats.errors += 1
+                _log.warning("could not handle a datagram of %d bytes", len(data), exc_info=True)
 
     def _accept(self, data: bytes) -> None:
         self.stats.received += 1

@@ -32,10 +32,14 @@ EVENTS_FILTERS = {
         "recipe.merged",
         "recipe.failed",
         "recipe.distributed",
+        "recipe.withdrawal_requested",
+        "recipe.restore_requested",
+        "recipe.withdrawn",
+        "recipe.restored",
     ],
     "circulion-splitter": ["recipe.validated"],
     "circulion-merger": ["recipe.split", "chunk.processed"],
-    "circulion-distributor": ["recipe.merged"],
+    "circulion-distributor": ["recipe.merged", "recipe.withdrawal_requested", "recipe.restore_requested"],
 }
 QUEUES = ["circulion-upload-validate", "circulion-splitter-work", *EVENTS_FILTERS]
 

@@ -10,18 +10,16 @@ from circulion.settings import RESOURCES
 
 app = Chalice(app_name="circulion-distributor")
 
-# A large batch gathered over a short window is what coalesces invalidations: merges that
-# finish within ~2 s share one CreateInvalidation. `reserved_concurrency` is 1
-# (.chalice/config.json) so one poller gathers them instead of two splitting the burst;
-# it also serialises pointer writes and invalidations, which CloudFront limits anyway.
-BATCH_SIZE = 100
-BATCHING_WINDOW_SECONDS = 2
+# No batching window: CloudFront bills invalidations per path, not per request, and what it
+# limits is paths in progress, so waiting to gather a burst bought almost nothing while it was
+# most of an unloaded recipe's latency. Each batch the poller hands over (at most 10 records
+# without a window) becomes one invalidation with each path once; under load the batches
+# fill and coalesce by themselves. `reserved_concurrency` (.chalice/config.json) is 1
+# locally; in prod it is sized for throughput (docs/CAPACITY.md): pointer writes and
+# invalidation plans are conditional writes, safe under concurrency.
+BATCH_SIZE = 10
 
 
-@app.on_sqs_message(
-    queue=RESOURCES.distributor_queue,
-    batch_size=BATCH_SIZE,
-    maximum_batching_window_in_seconds=BATCHING_WINDOW_SECONDS,
-)
+@app.on_sqs_message(queue=RESOURCES.distributor_queue, batch_size=BATCH_SIZE)
 def distribute(event: SQSEvent) -> BatchResponse:
     return coalescing.distribute(event, bootstrap.deps())

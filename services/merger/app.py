@@ -19,7 +19,10 @@ COORDINATE = Consumer(service="merger", function="coordinate", stage="merge")
 
 @app.on_sqs_message(queue=RESOURCES.merger_queue, batch_size=10)
 def coordinate(event: Any) -> BatchResponse:
-    return for_each_record(event, (RecipeSplit, ChunkProcessed), handlers.coordinate, bootstrap.deps(), COORDINATE)
+    deps = bootstrap.deps()
+    return for_each_record(
+        event, (RecipeSplit, ChunkProcessed), handlers.coordinate, deps, COORDINATE, retries=deps.retries
+    )
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))

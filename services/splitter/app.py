@@ -21,6 +21,12 @@ def split(event: SQSEvent) -> BatchResponse:
     return for_each_record(event, RecipeValidated, handlers.split, bootstrap.deps(), SPLIT)
 
 
-@app.on_sqs_message(queue=RESOURCES.work_queue, batch_size=1, maximum_concurrency=2)
+# The work queue's pollers may invoke up to SQS's ceiling for one event source (1,000): at
+# the target load the chunk workers need ~560 at the peak (docs/CAPACITY.md). The local
+# stage keeps two through its reserved_concurrency (two cores); the tighter limit wins.
+CHUNK_WORKERS_MAXIMUM_CONCURRENCY = 1000
+
+
+@app.on_sqs_message(queue=RESOURCES.work_queue, batch_size=1, maximum_concurrency=CHUNK_WORKERS_MAXIMUM_CONCURRENCY)
 def process_chunk(event: SQSEvent) -> BatchResponse:
     return for_each_record(event, ProcessChunk, handlers.process_chunk, bootstrap.deps(), PROCESS_CHUNK)

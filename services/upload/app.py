@@ -5,11 +5,25 @@ from __future__ import annotations
 from typing import Any
 
 from chalice import Chalice, Response  # type: ignore[attr-defined]
-from chalice.app import Request
+from chalice.app import Rate, Request
 
-from chalicelib import api, bootstrap, handlers, http_edge, notifications, openapi
+from chalicelib import (  # the fleet routes (issue 17)
+    api,
+    bootstrap,
+    command_sweep,
+    fleet,
+    handlers,
+    http_edge,
+    notifications,
+    openapi,
+    recipe_schemas,
+    roles,
+    withdrawal,
+)
 from chalicelib.auth import Principal
+from chalicelib.fleet_models import WithdrawRecipe
 from chalicelib.http_edge import error_response, json_response, parse_body, view
+from chalicelib.live import etag_of
 from chalicelib.models import CompleteUpload, CreateRecipe, Health
 from circulion.batch import Consumer, for_each_record
 from circulion.contracts import LIFECYCLE_EVENT_TYPES, MESSAGE_TYPES
@@ -39,7 +53,9 @@ def _request() -> Request:
 
 
 def _principal() -> Principal:
-    return bootstrap.deps().verifier().verify_header(_request().headers.get("authorization"))
+    request = _request()
+    principal = bootstrap.deps().verifier().verify_header(request.headers.get("authorization"))
+    return roles.authorize(principal, request.method, str(request.context.get("resourcePath", request.path)))
 
 
 def _query() -> dict[str, str]:
@@ -56,6 +72,20 @@ def health() -> Response:
 @view
 def openapi_document() -> Response:
     return Response(body=openapi.document(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas", methods=["GET"])
+@view
+def list_schemas() -> Response:
+    return Response(body=recipe_schemas.index(), headers={"Content-Type": "application/json"})
+
+
+@app.route("/schemas/{file_name}", methods=["GET"])
+@view
+def get_schema(file_name: str) -> Response:
+    return Response(
+        body=recipe_schemas.schema_text(file_name), headers={"Content-Type": recipe_schemas.SCHEMA_MEDIA_TYPE}
+    )
 
 
 @app.route("/recipes", methods=["POST"])
@@ -109,6 +139,47 @@ def download(recipe_id: str) -> Response:
     return json_response(api.download(_principal(), recipe_id, bootstrap.deps().api))
 
 
+@app.route("/recipes/{recipe_id}/withdraw", methods=["POST"])
+@view
+def withdraw_recipe(recipe_id: str) -> Response:
+    principal = _principal()
+    body = parse_body(_request(), WithdrawRecipe)
+    return json_response(withdrawal.withdraw(principal, recipe_id, body, bootstrap.deps().fleet), 202)
+
+
+@app.route("/recipes/{recipe_id}/restore", methods=["POST"])
+@view
+def restore_recipe(recipe_id: str) -> Response:
+    return json_response(withdrawal.restore(_principal(), recipe_id, bootstrap.deps().fleet), 202)
+
+
+@app.route("/names", methods=["GET"])
+@view
+def list_names() -> Response:
+    principal = _principal()
+    params = api.parse_query(fleet.NameListParams, _query())
+    return json_response(fleet.list_names(principal, params, bootstrap.deps().fleet))
+
+
+@app.route("/names/{name}", methods=["GET"])
+@view
+def get_name(name: str) -> Response:
+    return json_response(fleet.get_name(_principal(), name, bootstrap.deps().fleet))
+
+
+@app.route("/names/{name}/latest", methods=["GET"])
+@view
+def latest_version(name: str) -> Response:
+    principal = _principal()
+    if_none_match = _request().headers.get("if-none-match")
+    live, body = fleet.latest(principal, name, if_none_match, bootstrap.deps().fleet)
+    if body is None:
+        return Response(body="", status_code=304, headers={"ETag": etag_of(live.sha256)})
+    response = json_response(body)
+    response.headers["ETag"] = etag_of(live.sha256)
+    return response
+
+
 # Unknown paths: locally Chalice answers them itself with a non-JSON 403 before the app
 # runs, so catch-all routes make them our 404. (In API Gateway the MISSING_AUTHENTICATION_TOKEN
 # gateway response plays this part.)
@@ -139,3 +210,9 @@ def _trace_of(deps: bootstrap.Deps, recipe_id: str) -> str | None:
 @app.on_sqs_message(queue=RESOURCES.upload_status_queue, batch_size=10)
 def track_status(event: Any) -> BatchResponse:
     return for_each_record(event, LIFECYCLE, handlers.track_status, bootstrap.deps(), TRACK_STATUS)
+
+
+@app.schedule(Rate(1, unit=Rate.MINUTES))
+def resend_commands(event: Any) -> dict[str, int]:
+    deps = bootstrap.deps()
+    return {"resent": command_sweep.resend_due(deps.fleet)}

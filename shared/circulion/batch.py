@@ -12,7 +12,10 @@ log-bound span, publish what the handler returns, and decide the record's fate:
   a redrive after the role is fixed finishes the job;
 * anything else: reported in ``batchItemFailures`` so SQS redelivers it after the
   visibility timeout; on its last allowed receive it is moved to the DLQ with the reason
-  and the recipe is failed, so the customer sees ``FAILED`` rather than a silent stall.
+  and the recipe is failed, so the customer sees ``FAILED`` rather than a silent stall;
+* :class:`~circulion.errors.RetryLater` (contention, not a fault): logged as such, no
+  X-Ray fault, the record hidden for the delay the handler asked (``ChangeMessageVisibility``
+  through ``retries``) and reported in ``batchItemFailures``.
 
 One bad record never re-runs its batch.
 """
@@ -28,9 +31,10 @@ from typing import Any, Protocol, TypeVar
 from circulion import log, metrics, tracing
 from circulion.access_denied import Denial, access_denied
 from circulion.adapters.dead_letters import DeadLetters
+from circulion.adapters.retries import RetryScheduler
 from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import RecipeFailed, RecipeFailedPayload, Stage
-from circulion.errors import MalformedMessage, PermanentError, UnexpectedEventType
+from circulion.errors import MalformedMessage, PermanentError, RetryLater, UnexpectedEventType
 from circulion.lambda_types import BatchItemFailure, BatchResponse, SqsEvent, SqsRecord
 from circulion.messages import parse_record
 
@@ -74,6 +78,7 @@ def for_each_record(
     consumer: Consumer,
     *,
     parse: Callable[[SqsRecord], Envelope] | None = None,
+    retries: RetryScheduler | None = None,
 ) -> BatchResponse:
     """Process an SQS event record by record and return the partial batch response.
 
@@ -93,6 +98,9 @@ def for_each_record(
         Turns a record into a message for queues that carry something other than the
         bus's envelopes (S3 notifications); it raises ``MalformedMessage`` for junk.
         Defaults to the shared contracts.
+    retries
+        Hides a record that raised :class:`~circulion.errors.RetryLater` for the delay it
+        asked; without one, the queue's visibility timeout brings it back.
 
     Examples
     --------
@@ -103,7 +111,7 @@ def for_each_record(
     raw: SqsEvent = event.to_dict() if hasattr(event, "to_dict") else event  # type: ignore[union-attr]
     failures: list[BatchItemFailure] = []
     for record in raw["Records"]:
-        if not _process(record, expect, handler, deps, consumer, parse):
+        if not _process(record, expect, handler, deps, consumer, parse, retries):
             failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 
@@ -115,6 +123,7 @@ def _process(
     deps: D,
     consumer: Consumer,
     parse: Callable[[SqsRecord], Envelope] | None,
+    retries: RetryScheduler | None = None,
 ) -> bool:
     """Handle one record; ``True`` when it may be deleted."""
     started = time.monotonic()
@@ -136,7 +145,10 @@ def _process(
     with log.bound(function=consumer.function, recipe_id=message.recipe_id, tenant_id=message.tenant_id):
         try:
             with tracing.span(name, trace_header=message.trace_header, annotations=annotations):
-                outgoing = handler(message, deps)  # type: ignore[arg-type]
+                try:
+                    outgoing = handler(message, deps)  # type: ignore[arg-type]
+                except RetryLater as exc:  # caught inside the span: contention is not a fault
+                    return _retry_later(record, exc, deps, consumer, retries)
                 deps.publisher.publish(outgoing)
         except PermanentError as exc:
             _log.warning(
@@ -149,25 +161,7 @@ def _process(
             denial = access_denied(exc)
             if denial is not None:
                 return _refused(record, message, denial, deps, consumer)
-            receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
-            final = _is_final_attempt(record, receive_count, deps)
-            _log.error(
-                "record failed" + ("; final attempt, moving to the dead-letter queue" if final else "; will retry"),
-                exc_info=True,
-                extra=log.fields(
-                    type=message.type,
-                    receive_count=receive_count,
-                    error=f"{type(exc).__name__}: {exc}",
-                ),
-            )
-            if not final:
-                return False
-            reason = f"{type(exc).__name__}: {exc}"
-            moved = _dead_letter(record, reason, deps, consumer)
-            if moved:
-                metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
-                _fail_recipe(message, "retries_exhausted", reason, deps, consumer)
-            return moved
+            return _failed(record, message, exc, deps, consumer)
         metrics.emit(
             consumer.service,
             "RecordDuration",
@@ -176,6 +170,25 @@ def _process(
             function=consumer.function,
         )
         return True
+
+
+def _failed(record: SqsRecord, message: Envelope, exc: Exception, deps: HasPublisher, consumer: Consumer) -> bool:
+    """Any other failure: retried; on the last attempt, to the DLQ with the reason and the recipe failed."""
+    receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    final = _is_final_attempt(record, receive_count, deps)
+    _log.error(
+        "record failed" + ("; final attempt, moving to the dead-letter queue" if final else "; will retry"),
+        exc_info=exc,
+        extra=log.fields(type=message.type, receive_count=receive_count, error=f"{type(exc).__name__}: {exc}"),
+    )
+    if not final:
+        return False
+    reason = f"{type(exc).__name__}: {exc}"
+    moved = _dead_letter(record, reason, deps, consumer)
+    if moved:
+        metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
+        _fail_recipe(message, "retries_exhausted", reason, deps, consumer)
+    return moved
 
 
 def _refused(record: SqsRecord, message: Envelope, denial: Denial, deps: HasPublisher, consumer: Consumer) -> bool:
@@ -189,6 +202,27 @@ def _refused(record: SqsRecord, message: Envelope, denial: Denial, deps: HasPubl
         metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
         _fail_recipe(message, "access_denied", denial.reason, deps, consumer)
     return moved
+
+
+def _retry_later(
+    record: SqsRecord, later: RetryLater, deps: HasPublisher, consumer: Consumer, retries: RetryScheduler | None
+) -> bool:
+    """Hide the record for the delay asked; ``True`` (delete) only when it may be abandoned."""
+    receive_count = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))
+    metrics.emit(consumer.service, "RetriedLater", 1, function=consumer.function)
+    if later.abandon_when_exhausted and _is_final_attempt(record, receive_count, deps):
+        _log.info("contention outlasted the retries; left to its owner", extra=log.fields(reason=later.code))
+        return True
+    _log.info(
+        "contention; record retried later",
+        extra=log.fields(reason=later.code, error=later.message, delay_s=later.delay_seconds),
+    )
+    if retries is not None:
+        try:
+            retries.delay(record, later.delay_seconds)
+        except Exception:  # noqa: BLE001 - the queue's own visibility timeout still retries it
+            _log.warning("could not set the retry delay", exc_info=True)
+    return False
 
 
 def _chunk_index(message: Envelope) -> int | None:

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
@@ -46,9 +46,17 @@ _FROM_CLOUDFRONT = str.maketrans({"-": "+", "_": "=", "~": "/"})
 
 
 class SignedUrlError(CirculionError):
-    """A URL CloudFront would refuse (the edge answers 403)."""
+    """A URL CloudFront would refuse (the edge answers ``status``, 403 unless said)."""
 
     code = "AccessDenied"
+    status = 403
+
+
+class MalformedSignedUrl(SignedUrlError):
+    """A fragment, a signing parameter given twice: what is checked could differ from what is served."""
+
+    code = "InvalidURI"
+    status = 400
 
 
 class MissingSignature(SignedUrlError):
@@ -144,12 +152,16 @@ class CdnUrlSigner:
         if expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
         expires = int(expires_at.timestamp())
-        signature = self._key.sign(canned_policy(url, expires).encode(), padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront requires SHA1withRSA
+        signature = self.sign_bytes(canned_policy(url, expires).encode())
         query = urlencode(
             {"Expires": str(expires), "Signature": cloudfront_b64encode(signature), "Key-Pair-Id": self.key_pair_id},
             safe="-_~",
         )
         return url + ("&" if urlsplit(url).query else "?") + query
+
+    def sign_bytes(self, message: bytes) -> bytes:
+        """SHA1withRSA (PKCS#1 v1.5) over ``message``: what CloudFront verifies a policy with."""
+        return self._key.sign(message, padding.PKCS1v15(), hashes.SHA1())  # noqa: S303 - CloudFront requires SHA1withRSA
 
 
 class SecretsClient(Protocol):
@@ -205,16 +217,10 @@ class CdnUrlVerifier:
     def verify(self, url: str, now: datetime, client_ip: str | None = None) -> VerifiedUrl:
         """Accept ``url`` or raise the :class:`SignedUrlError` CloudFront's 403 would name.
 
-        The resource is ``url`` without the signing parameters, as the client requested it
-        (scheme, ``Host``, path, other query parameters in their order).
+        The resource is ``url`` without the signing parameters (see :func:`split_signed_url`);
+        an edge passes its own base URL plus the request target, never the client's ``Host``.
         """
-        parts = urlsplit(url)
-        params = parse_qsl(parts.query, keep_blank_values=True)
-        signing = {name: value for name, value in params if name in SIGNING_PARAMETERS}
-        resource_query = "&".join(
-            f"{n}={v}" if v else n for n, v in _raw_pairs(parts.query) if n not in SIGNING_PARAMETERS
-        )
-        resource = urlunsplit((parts.scheme, parts.netloc, parts.path, resource_query, ""))
+        resource, signing = split_signed_url(url)
         key_pair_id = signing.get("Key-Pair-Id")
         signature_text = signing.get("Signature")
         if not key_pair_id or not signature_text or ("Expires" not in signing and "Policy" not in signing):
@@ -237,14 +243,34 @@ class CdnUrlVerifier:
         return _check_policy(policy, resource, key_pair_id, now, client_ip)
 
 
-def _raw_pairs(query: str) -> list[tuple[str, str]]:
-    """Query pairs as sent (still percent-encoded): the signed resource keeps them so."""
-    pairs = []
-    for item in query.split("&"):
-        if item:
-            name, _, value = item.partition("=")
-            pairs.append((name, value))
-    return pairs
+def split_signed_url(url: str) -> tuple[str, dict[str, str]]:
+    """The resource a signed URL names and its signing parameters, from one reading of the URL.
+
+    Query pairs are taken as sent (still percent-encoded), so a name is a signing parameter
+    exactly when it is spelled as one, and the resource keeps every other pair byte for byte.
+
+    Raises
+    ------
+    MalformedSignedUrl
+        The URL has a fragment (never sent by a client, and dropped by parsers) or names
+        a signing parameter twice, or both ``Expires`` and ``Policy`` (CloudFront refuses these).
+    """
+    parts = urlsplit(url)
+    if "#" in url:
+        raise MalformedSignedUrl("The URL has a fragment")
+    signing: dict[str, str] = {}
+    kept: list[str] = []
+    for item in parts.query.split("&"):
+        name, _, value = item.partition("=")
+        if name not in SIGNING_PARAMETERS:
+            kept.extend([item] if item else [])
+        elif name in signing:
+            raise MalformedSignedUrl(f"{name} appears more than once")
+        else:
+            signing[name] = value
+    if "Expires" in signing and "Policy" in signing:
+        raise MalformedSignedUrl("Expires and Policy both given: canned or custom, not both")
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), "")), signing
 
 
 def _decode(text: str, what: str) -> bytes:

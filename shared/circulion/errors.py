@@ -34,6 +34,29 @@ class TransientError(CirculionError):
     code = "transient_error"
 
 
+class RetryLater(TransientError):
+    """Not a fault: the record should be seen again in ``delay_seconds`` (someone else holds
+    the work, a dependency asks to wait). The batch processor logs it as such, hides the
+    record for that long, and, when ``abandon_when_exhausted``, deletes it quietly on its last
+    allowed receive instead of dead-lettering it (what it carried is already recorded and
+    another worker finishes the job)."""
+
+    code = "retry_later"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        delay_seconds: int,
+        abandon_when_exhausted: bool = False,
+        code: str | None = None,
+        details: object = None,
+    ) -> None:
+        super().__init__(message, code=code, details=details)
+        self.delay_seconds = delay_seconds
+        self.abandon_when_exhausted = abandon_when_exhausted
+
+
 class MalformedMessage(PermanentError):
     """A queue record is not a message of any known contract."""
 

@@ -3,14 +3,33 @@
 In Lambda, CloudWatch turns these lines into metrics with no API call; locally they are
 ordinary log lines an operator can grep. The document follows the EMF specification: an
 ``_aws`` object with a millisecond ``Timestamp`` and one ``CloudWatchMetrics`` directive
-(namespace, one dimension set, metric names and units), and every dimension and metric as
+(namespace, its dimension sets, metric names and units), and every dimension and metric as
 a top-level member. The recipe, tenant and trace of the current log context ride along as
 plain properties — searchable in Logs Insights, never dimensions, whose cardinality (and
 price) must stay bounded.
 
-What the services emit (names are the contract of the dashboards): ``BytesIn``,
-``BytesOut``, ``ChunksProcessed``, ``ChunkDuration``, ``MergeDuration``, ``Rejections``,
-``Failures``, ``DeadLettered``, ``RecordDuration``.
+What the services emit (names are the contract of ``infra/template.yaml``'s alarms and
+dashboard; the dimension sets after each name, ``service`` always included):
+
+* upload (the status projection, which sees every lifecycle event):
+  ``EndToEndLatency`` ms, upload complete -> ``DISTRIBUTED`` — (kind, size_class), (kind);
+  ``StageDuration`` ms, per stage (validation, split, chunks, merge, distribution) —
+  (stage, kind), (stage);
+  ``Distributed`` — (tenant), (); ``Rejected`` by first issue code — (code), (tenant), ();
+  ``Failed`` by stage — (stage), (tenant), ();
+* splitter.process_chunk: ``BytesProcessed`` bytes, ``ChunksProcessed``, ``ChunkDuration`` ms
+  — (kind), ();
+* merger.coordinate: ``MergeDuration`` ms, ``BytesOut`` bytes — (kind), ();
+* distributor: ``InvalidatedPaths``, ``InvalidatedPathsThisMonth`` (month),
+  ``InvalidationThrottled``;
+* every SQS consumer (the batch processor): ``RecordDuration`` ms and ``DeadLettered`` —
+  (function).
+
+Expected number of CloudWatch metrics (what is billed): with 3 kinds, 4 size classes, 5
+stages, 6 failure stages, T tenants and C rejection codes: 15 (end-to-end) + 20 (stages) +
+(1 + T) + (1 + T + C) + (1 + T + 6) (outcomes) + 12 (splitter) + 8 (merger) + 2 + one per
+month (distributor) + 12 (consumers) ≈ 80 + 3 T + C: ~130 for ten tenants and twenty codes.
+Tenants appear only on the three outcome counts, so a new tenant adds three metrics.
 """
 
 from __future__ import annotations
@@ -18,7 +37,7 @@ from __future__ import annotations
 import json
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
 from circulion import log, tracing
@@ -55,6 +74,9 @@ Unit = Literal[
 UNITS: frozenset[str] = frozenset(get_args(Unit))
 
 NAMESPACE = "Circulion"
+SIZE_CLASSES = ((1 << 20, "small"), (64 << 20, "medium"), (1 << 30, "large"))
+"""Upper bounds (exclusive) of the size classes; anything bigger is ``huge``. They follow
+the benchmark's recipes: ~10 KB documents, 128-512 MiB streams, 1 GiB assets."""
 MAX_DIMENSIONS = 30
 MAX_METRICS = 100
 _CONTEXT_PROPERTIES = ("recipe_id", "tenant_id")
@@ -65,9 +87,11 @@ def emit(
     name: str,
     value: float,
     unit: Unit = "Count",
+    *,
+    rollups: Sequence[Sequence[str]] = (),
     **dimensions: str,
 ) -> None:
-    """Write one metric as an EMF document to stdout.
+    """Write one metric as an EMF document to stdout (``rollups``: see :func:`emit_many`).
 
     Parameters
     ----------
@@ -89,13 +113,44 @@ def emit(
     --------
     >>> metrics.emit("splitter", "BytesIn", 8_388_608, "Bytes", function="process_chunk")
     """
-    emit_many(service, {name: (value, unit)}, **dimensions)
+    _write(document(service, {name: (value, unit)}, dimensions, time.time(), rollups))
 
 
-def emit_many(service: str, values: Mapping[str, tuple[float, Unit]], **dimensions: str) -> None:
-    """Write several metrics sharing one dimension set as one EMF document."""
-    sys.stdout.write(json.dumps(document(service, values, dimensions, time.time())) + "\n")
+def emit_many(
+    service: str,
+    values: Mapping[str, tuple[float, Unit]],
+    *,
+    rollups: Sequence[Sequence[str]] = (),
+    full_set: bool = True,
+    **dimensions: str,
+) -> None:
+    """Write several metrics sharing one dimension set as one EMF document.
+
+    ``rollups`` are further dimension sets, each a subset of the dimensions (``service``
+    is added to each): CloudWatch then keeps the same values aggregated over what a
+    rollup leaves out, which an alarm needs (alarms cannot aggregate across dimensions).
+    ``full_set=False`` keeps only the rollups: per tenant and per reason, never the
+    tenant x reason product.
+
+    Examples
+    --------
+    >>> metrics.emit_many("upload", {"EndToEndLatency": (812.0, "Milliseconds")},
+    ...                   rollups=[("kind",)], kind="document", size_class="small")
+    """
+    _write(document(service, values, dimensions, time.time(), rollups, full_set=full_set))
+
+
+def _write(doc: dict[str, object]) -> None:
+    sys.stdout.write(json.dumps(doc) + "\n")
     sys.stdout.flush()
+
+
+def size_class(size_bytes: int) -> str:
+    """``small`` / ``medium`` / ``large`` / ``huge``: a bounded dimension for a size."""
+    for bound, name in SIZE_CLASSES:
+        if size_bytes < bound:
+            return name
+    return "huge"
 
 
 def document(
@@ -103,10 +158,23 @@ def document(
     values: Mapping[str, tuple[float, Unit]],
     dimensions: Mapping[str, str],
     timestamp_s: float,
+    rollups: Sequence[Sequence[str]] = (),
+    *,
+    full_set: bool = True,
 ) -> dict[str, object]:
     """The EMF document for ``values`` (pure, apart from the log context it reads)."""
     dims = {"service": service, **dimensions}
     _check(values, dims)
+    if not full_set and not rollups:
+        raise ValueError("full_set=False needs at least one rollup")
+    sets = [sorted(dims)] if full_set else []
+    for rollup in rollups:
+        unknown = set(rollup) - set(dims)
+        if unknown:
+            raise ValueError(f"rollup {sorted(rollup)} names dimensions not in the document: {sorted(unknown)}")
+        extra = sorted({"service", *rollup})
+        if extra not in sets:
+            sets.append(extra)
     properties: dict[str, object] = {
         key: value for key, value in log.current_fields().items() if key in _CONTEXT_PROPERTIES and value
     }
@@ -120,7 +188,7 @@ def document(
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
-                    "Dimensions": [sorted(dims)],
+                    "Dimensions": sets,
                     "Metrics": [{"Name": name, "Unit": unit} for name, (_, unit) in values.items()],
                 }
             ],

@@ -46,8 +46,8 @@ LINK_NAMESPACE = "circulion"
 # Subsegments beyond this many are sent as their own documents, keeping every UDP datagram
 # well under the 64 KB the daemon reads (a botocore subsegment is ~1 KB).
 _STREAMING_THRESHOLD = 20
-_TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
-_ENTITY_ID = re.compile(r"^[0-9a-f]{16}$")
+_TRACE_ID = re.compile(r"1-[0-9a-f]{8}-[0-9a-f]{24}")
+_ENTITY_ID = re.compile(r"[0-9a-f]{16}")
 
 _state: dict[str, Any] = {"configured": False, "enabled": False, "service": "circulion"}
 
@@ -136,9 +136,9 @@ def parse_header(header: str | None) -> TraceContext | None:
     if not header:
         return None
     parsed = TraceHeader.from_header_str(header)
-    if not parsed.root or not _TRACE_ID.match(parsed.root):
+    if not parsed.root or not _TRACE_ID.fullmatch(parsed.root):
         return None
-    parent = parsed.parent if parsed.parent and _ENTITY_ID.match(parsed.parent) else None
+    parent = parsed.parent if parsed.parent and _ENTITY_ID.fullmatch(parsed.parent) else None
     return TraceContext(root=parsed.root, parent=parent, sampled=parsed.sampled != 0)
 
 

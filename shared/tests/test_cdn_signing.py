@@ -16,6 +16,7 @@ from circulion.cdn_signing import (
     CdnUrlSigner,
     CdnUrlVerifier,
     InvalidSignature,
+    MalformedSignedUrl,
     MissingSignature,
     PolicyMismatch,
     UnknownKeyPair,
@@ -120,6 +121,30 @@ def test_tampered_urls_are_refused(
     url = signer.sign(URL, NOW + timedelta(minutes=5))
     with pytest.raises(error):
         verifier.verify(tamper(url), NOW)
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda u: u + "#/artifacts/globex/secret.zip", id="fragment"),
+        pytest.param(lambda u: u.replace("?", "#", 1), id="fragment-swallows-query"),
+        pytest.param(lambda u: u + "&Expires=" + u.split("Expires=")[1].split("&")[0], id="expires-twice"),
+        pytest.param(lambda u: u + "&Key-Pair-Id=K2TESTKEY", id="key-pair-id-twice"),
+        pytest.param(lambda u: u + "&Signature=" + u.split("Signature=")[1].split("&")[0], id="signature-twice"),
+        pytest.param(lambda u: u + "&Policy=e30_", id="policy-beside-expires"),
+    ],
+)
+def test_urls_read_two_ways_are_refused(signer: CdnUrlSigner, verifier: CdnUrlVerifier, tamper: Any) -> None:
+    url = signer.sign(URL, NOW + timedelta(minutes=5))
+    with pytest.raises(MalformedSignedUrl):
+        verifier.verify(tamper(url), NOW)
+
+
+def test_an_escaped_signing_name_is_part_of_the_resource_not_a_signing_parameter(
+    signer: CdnUrlSigner, verifier: CdnUrlVerifier
+) -> None:
+    url = signer.sign(URL + "?Expire%73=1", NOW + timedelta(minutes=5))
+    assert verifier.verify(url, NOW).resource == URL + "?Expire%73=1"
 
 
 def test_expired_url_is_refused(signer: CdnUrlSigner, verifier: CdnUrlVerifier) -> None:

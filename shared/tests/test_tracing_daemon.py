@@ -191,3 +191,33 @@ def test_segments_from_the_sdk_reach_the_emulator_and_read_back_with_annotations
     }
     assert failed["fault"] is True
     assert failed["cause"]["exceptions"][0]["message"] == "forced failure"
+
+
+HOSTILE = [
+    HEADER + b"[" * 30_000 + b"]" * 30_000,  # RecursionError in json.loads: it killed the receiver
+    b"[" * 60_000 + b"\n{}",  # in the header line
+    HEADER + b'{"a": ' + b"9" * 5_000 + b"}",  # past int()'s digit limit
+    HEADER + b'{"s": "' + b"[" * 1000 + b'"}',  # brackets inside a string are not nesting
+]
+
+
+def test_hostile_datagrams_are_counted_and_the_next_valid_one_is_still_forwarded() -> None:
+    forward = RecordingForward()
+    daemon = XRayDaemon("127.0.0.1", 0, forward, batch_size=10)
+    valid = json.dumps(_document())
+    _send(daemon.address, [*HOSTILE, HEADER + valid.encode()])
+    daemon.stop()
+
+    forwarded = [d for batch in forward.batches for d in batch]
+    assert forwarded == [HOSTILE[3][len(HEADER) :].decode(), valid]
+    assert daemon.stats.received == len(HOSTILE) + 1
+    assert daemon.stats.malformed == 3
+    assert daemon.stats.errors == 0
+
+
+@pytest.mark.parametrize("depth", [1, 10, 64])  # 64: MAX_NESTING
+def test_nesting_up_to_the_bound_is_a_segment(depth: int) -> None:
+    document = '{"a":' * depth + "1" + "}" * depth
+    assert parse_datagram(HEADER + document.encode()) == document
+    with pytest.raises(MalformedDatagram, match="nested deeper"):
+        parse_datagram(HEADER + ("[" * (xray_daemon.MAX_NESTING + 1) + "]" * (xray_daemon.MAX_NESTING + 1)).encode())

@@ -64,7 +64,7 @@ def test_every_sqs_event_source_reports_batch_item_failures_and_imports_its_queu
 def test_the_work_queue_keeps_its_maximum_concurrency(bundles: dict[str, Bundle]) -> None:
     fn = _functions(_sam(bundles["splitter"]))["ProcessChunk"]
     event = next(iter(fn["Properties"]["Events"].values()))
-    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 2}
+    assert event["Properties"]["ScalingConfig"] == {"MaximumConcurrency": 1000}
     assert event["Properties"]["BatchSize"] == 1
 
 
@@ -74,7 +74,7 @@ def test_tracing_is_active_on_every_function_and_the_api(bundles: dict[str, Bund
         assert all(fn["Properties"]["Tracing"] == "Active" for fn in _functions(template).values())
         apis = [r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::Api"]
         assert all(api["Properties"]["TracingEnabled"] is True for api in apis)
-    assert len(_functions(_sam(bundles["upload"]))) == 3
+    assert len(_functions(_sam(bundles["upload"]))) == 4  # api, validate, track_status, resend_commands
 
 
 def test_no_wildcard_resources_or_actions_except_x_ray(bundles: dict[str, Bundle]) -> None:

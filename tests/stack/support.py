@@ -156,6 +156,8 @@ class Stack:
 
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+EDGE_MAX_TTL_S = float(os.environ.get("CIRCULION_EDGE_MAX_TTL_S", "20"))
+"""The edge's TTL ceiling in the stacks tests start: waiting out a TTL takes seconds."""
 
 
 def start_runtime(command: Sequence[str], log: IO[bytes]) -> subprocess.Popen[bytes]:
@@ -166,7 +168,7 @@ def start_runtime(command: Sequence[str], log: IO[bytes]) -> subprocess.Popen[by
         stdin=subprocess.DEVNULL,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", "CIRCULION_EDGE_MAX_TTL_S": f"{EDGE_MAX_TTL_S:g}"},
         # A shell's background job inherits SIGINT ignored; the stack must still stop on it.
         preexec_fn=_default_sigint,  # noqa: PLW1509 - only resets one signal before exec
     )

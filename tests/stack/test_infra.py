@@ -30,7 +30,7 @@ EXPECTED_ROUTES = {
     RESOURCES.upload_status_queue: set(LIFECYCLE_TYPES),
     RESOURCES.splitter_queue: {"recipe.validated"},
     RESOURCES.merger_queue: {"recipe.split", "chunk.processed"},
-    RESOURCES.distributor_queue: {"recipe.merged"},
+    RESOURCES.distributor_queue: {"recipe.merged", "recipe.withdrawal_requested", "recipe.restore_requested"},
 }
 """Which consumer queue receives which lifecycle type (the design, ARCHITECTURE.md)."""
 

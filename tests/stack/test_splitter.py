@@ -3,8 +3,9 @@
 Objects go under ``incoming/stack-tests/``: ``incoming/`` is the only prefix the chunk
 worker's role may read (deploy/permissions.py, enforced by the emulator), and a key of that
 shape is no recipe's, so the upload service's validation ignores it (``unexpected_key``):
-these tests publish ``recipe.validated`` themselves, as the upload service would, and watch ``chunk.processed`` on a probe queue
-(the merger consumes its own copies from its own queue).
+these tests publish ``recipe.validated`` themselves, as the upload service would, and
+watch ``chunk.processed`` on a probe queue (the merger consumes its own copies from its
+own queue).
 """
 
 from __future__ import annotations

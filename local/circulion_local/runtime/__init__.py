@@ -7,7 +7,7 @@ One idea per module:
 * :mod:`.discovery` / :mod:`.inspect_app` — read each app's event sources in a subprocess;
 * :mod:`.records` — SQS messages shaped the way Lambda's event source mapping sends them;
 * :mod:`.batch_outcome` — what a handler's response means for each record;
-* :mod:`.schedule` — ``rate(...)`` / ``cron(...)`` expressions and their next fire time;
+* :mod:`.schedule` — ``rate(...)`` expressions and their next fire time;
 * :mod:`.function_env` — the environment a function process gets;
 * :mod:`.worker_process` / :mod:`.worker_main` / :mod:`.context` — one warm worker process
   per concurrent invocation, and the Lambda context it hands the handler;

@@ -25,6 +25,7 @@ from circulion_local.ports import HOST
 from circulion_local.readiness import wait_until_answering
 
 START_TIMEOUT_S = 60.0
+LISTEN_BACKLOG = 128
 
 
 class ApiServer:
@@ -91,6 +92,9 @@ def main(argv: list[str]) -> int:
     factory = CLIFactory(project_dir=app_dir, environ={})
     config = factory.create_config_obj(chalice_stage_name="local")
     server = create_local_server(config.chalice_app, config, HOST, port)
+    # Chalice's server listens with socketserver's backlog of 5: a burst of concurrent clients
+    # (40 creates of one name) was reset. API Gateway queues them; a deeper backlog does too.
+    server.server.socket.listen(LISTEN_BACKLOG)
     signal.signal(signal.SIGTERM, lambda *_: os._exit(0))
     server.serve_forever()
     return 0

@@ -28,7 +28,7 @@ from circulion_local.signing_keys import LOCAL_VISIBILITY_MARGIN_S, VISIBILITY_P
 
 DEFAULT_CAP_S = 30
 LEASE_VARIABLES = (
-    "CIRCULION_LEASE_SECONDS",  # merger: merge lease (default 630 s)
+    "CIRCULION_LEASE_SECONDS",  # merger: merge lease (default 45 s, renewed while merging)
     "CIRCULION_PLAN_LEASE_SECONDS",  # splitter: fan-out claim (default 120 s)
     "CIRCULION_VALIDATION_LEASE_S",  # upload: validation claim (default 300 s)
 )

@@ -36,7 +36,7 @@ class SqsTrigger:
 
 @dataclass(frozen=True)
 class ScheduleTrigger:
-    """An ``@app.schedule`` event source: ``rate(...)`` or ``cron(...)``."""
+    """An ``@app.schedule`` event source: ``rate(...)`` (``cron(...)`` is refused locally)."""
 
     expression: str
 

@@ -11,6 +11,8 @@ import boto3
 from botocore.config import Config
 
 from chalicelib.cdn import Cdn, CloudFrontCdn, FaultInjectingCdn
+from chalicelib.dynamo_name_versions import DynamoNameVersions
+from chalicelib.name_versions import NameVersions
 from chalicelib.retries import RetryScheduler, SqsRetryScheduler
 from chalicelib.settings import DistributorSettings
 from chalicelib.store import DistributionStore, DynamoDistributionStore
@@ -35,6 +37,7 @@ class Deps:
     store: DistributionStore
     cdn: Cdn
     retries: RetryScheduler
+    versions: NameVersions
     clock: Callable[[], datetime] = field(default=_utc_now)
 
 
@@ -76,4 +79,5 @@ def _real_deps() -> Deps:
         store=store,
         cdn=cdn,
         retries=SqsRetryScheduler(platform.clients.client("sqs")),
+        versions=DynamoNameVersions(platform.clients.client("dynamodb"), settings.resources.distribution_table),
     )

@@ -24,6 +24,8 @@ THROTTLE_FAULT = "cdn-throttle"
 """Name of the fault budget :class:`FaultInjectingCdn` consumes to throttle."""
 CRASH_FAULT = "cdn-crash-after-create"
 """Name of the fault budget that kills the process right after CloudFront made an invalidation."""
+SUPPRESS_FAULT = "cdn-suppress-invalidation"
+"""Name of the fault budget that skips CloudFront: the edge keeps old copies until their TTL."""
 
 
 class CdnThrottled(TransientError):
@@ -86,7 +88,9 @@ class FaultInjectingCdn:
     nothing. A test arms it by writing a budget of N into the distribution table: with
     :data:`THROTTLE_FAULT` the next N invalidations (across every worker process) fail as
     CloudFront's ``TooManyInvalidationsInProgress`` would; with :data:`CRASH_FAULT` the next
-    N are made and then the process dies before the invalidation is recorded.
+    N are made and then the process dies before the invalidation is recorded; with
+    :data:`SUPPRESS_FAULT` the next N are never sent (as if CloudFront lost them), so a test
+    can show that the invalidation is what makes a new pointer visible at the edge.
     """
 
     def __init__(self, inner: Cdn, take_fault: Callable[[str], bool], crash: Callable[[], None] = _die) -> None:
@@ -97,6 +101,8 @@ class FaultInjectingCdn:
     def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
         if self._take_fault(THROTTLE_FAULT):
             raise CdnThrottled("CreateInvalidation: TooManyInvalidationsInProgress (injected fault)")
+        if self._take_fault(SUPPRESS_FAULT):
+            return f"suppressed-{caller_reference}"
         invalidation_id = self._inner.create_invalidation(paths, caller_reference)
         if self._take_fault(CRASH_FAULT):
             self._crash()

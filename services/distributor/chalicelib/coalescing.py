@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from chalicelib import handlers
+from chalicelib import commands, handlers
 from chalicelib.bootstrap import Deps
 from chalicelib.invalidation import retry_delay_seconds
 from circulion import log, tracing
@@ -24,38 +24,46 @@ from circulion.errors import CirculionError
 from circulion.lambda_types import BatchResponse, SqsEvent, SqsRecord
 from circulion.messages import parse_record
 
+Message = RecipeMerged | commands.Command
+CONSUMED = (RecipeMerged, *commands.COMMANDS)
+"""What the distributor's queue carries: merged recipes and withdraw/restore commands."""
+
 DISTRIBUTE = Consumer(service="distributor", function="distribute", stage="distribution")
 
 _log = logging.getLogger("circulion.distributor")
 
 
 def distribute(event: SqsEvent | Any, deps: Deps) -> BatchResponse:
-    """Handle a batch of ``recipe.merged`` records; return the partial batch response."""
+    """Handle a batch of ``recipe.merged`` and withdraw/restore records; return the partial batch response."""
     raw: SqsEvent = event.to_dict() if hasattr(event, "to_dict") else event  # type: ignore[union-attr]
     batch = handlers.BatchInvalidation()
 
-    def publish(message: RecipeMerged, d: Deps) -> Sequence[Envelope]:
+    def publish(message: Message, d: Deps) -> Sequence[Envelope]:
+        if isinstance(message, commands.COMMANDS):
+            return commands.apply(message, d, batch)
         return handlers.publish(message, d, batch)
 
-    def announce(message: RecipeMerged, d: Deps) -> Sequence[Envelope]:
+    def announce(message: Message, d: Deps) -> Sequence[Envelope]:
+        if isinstance(message, commands.COMMANDS):
+            return commands.announce(message, d, batch)
         return handlers.announce(message, d, batch)
 
-    first = for_each_record(raw, RecipeMerged, publish, deps, DISTRIBUTE)
+    first = for_each_record(raw, CONSUMED, publish, deps, DISTRIBUTE)  # type: ignore[arg-type]
     failed = {f["itemIdentifier"] for f in first["batchItemFailures"]}
     published = batch.published
-    remaining = [r for r in raw["Records"] if r["messageId"] not in failed and _recipe_id(r) in published]
+    remaining = [r for r in raw["Records"] if r["messageId"] not in failed and _batch_key(r) in published]
     if remaining:
         with tracing.span("distributor.invalidate", annotations={"records": len(remaining)}):
             batch.invalidate(deps)
-    second = for_each_record({"Records": remaining}, RecipeMerged, announce, deps, DISTRIBUTE)
+    second = for_each_record({"Records": remaining}, CONSUMED, announce, deps, DISTRIBUTE)  # type: ignore[arg-type]
     _back_off_throttled(remaining, second, batch, deps)
     return {"batchItemFailures": [*first["batchItemFailures"], *second["batchItemFailures"]]}
 
 
-def _recipe_id(record: SqsRecord) -> str | None:
-    """The record's recipe, or ``None`` for a record the first pass already disposed of."""
+def _batch_key(record: SqsRecord) -> str | None:
+    """The record's batch key, or ``None`` for a record the first pass already disposed of."""
     try:
-        return parse_record(record, expect=RecipeMerged).recipe_id
+        return commands.batch_key(parse_record(record, expect=CONSUMED))
     except CirculionError:
         return None
 
@@ -66,7 +74,7 @@ def _back_off_throttled(
     failed = {f["itemIdentifier"] for f in response["batchItemFailures"]}
     settings = deps.settings
     for record in records:
-        recipe_id = _recipe_id(record)
+        recipe_id = _batch_key(record)
         if record["messageId"] not in failed or recipe_id is None or not batch.throttled(recipe_id):
             continue
         receives = int(record.get("attributes", {}).get("ApproximateReceiveCount", "1"))

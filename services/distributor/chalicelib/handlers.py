@@ -17,12 +17,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 
+from chalicelib import generations, pointer_object
 from chalicelib.bootstrap import Deps
 from chalicelib.cdn import CdnThrottled
 from chalicelib.invalidation import InvalidationRequest, PathClaim, month_of, plan_invalidations
-from chalicelib.publication import Pointer, PointerMove, candidate_pointer, pointer_key
+from chalicelib.publication import PointerMove, pointer_key
 from circulion import log, metrics
-from circulion.adapters.object_store import put_json
 from circulion.cdn_signing import cdn_path
 from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import RecipeDistributed, RecipeDistributedPayload, RecipeMerged
@@ -126,8 +126,10 @@ class BatchInvalidation:
 
 def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequence[Envelope]:
     """Move the name's pointer forward if this version is newer; claim its path."""
-    candidate = candidate_pointer(message, deps.clock())
-    move, winner = deps.store.advance_pointer(candidate)
+    advanced = generations.advance(message, deps)
+    if advanced is None:  # withdrawn: a late redelivery must not announce it again
+        return []
+    move, candidate, winner = advanced
     _log.info(
         "pointer publication",
         extra=log.fields(move=move.value, version=candidate.version, pointer_version=winner.version),
@@ -135,7 +137,9 @@ def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequ
     if move is PointerMove.STALE:
         batch.settle(message.recipe_id, None)
         return []
-    _write_pointer_object(deps, winner)
+    pointer_object.sync(
+        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name
+    )
     known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
     if known is not None:
         batch.settle(message.recipe_id, known)
@@ -160,22 +164,6 @@ def announce(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Seq
         invalidation_id=invalidation_id,
     )
     return [message.follow(RecipeDistributed, payload)]
-
-
-def _write_pointer_object(deps: Deps, pointer: Pointer) -> None:
-    """Copy the table's pointer to S3, until the copy matches the table after the write.
-
-    S3 offers no compare-and-swap the emulator honours, so two writers may race; whoever
-    writes last re-reads the table and rewrites if it moved, so S3 converges on the table.
-    """
-    bucket = deps.settings.resources.artifacts_bucket
-    for _ in range(_POINTER_WRITE_ATTEMPTS):
-        put_json(deps.objects, bucket, pointer.object_key, pointer.document())
-        latest = deps.store.current_pointer(pointer.tenant_id, pointer.name)
-        if latest is None or latest == pointer:
-            return
-        pointer = latest
-    raise TransientError(f"pointer {pointer.object_key} kept moving while it was written")
 
 
 def _plan(deps: Deps, request: InvalidationRequest) -> None:

@@ -2,8 +2,9 @@
 
 Archives live under immutable, versioned keys and are never invalidated; the one mutable
 object per ``(tenant, name)`` is ``artifacts/{tenant}/{name}/latest.json``. It moves only
-forward in version order. Its authority is a row in the distribution table (updated
-conditionally on the version's order key); the S3 object is a copy written from that row.
+forward in (generation, version) order: a withdrawal or restore starts a new generation.
+Its authority is a row in the distribution table (updated conditionally on the generation
+and the version's order key); the S3 object is a copy written from that row.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.versions import order_key
+from circulion import artifact_paths
 from circulion.cdn_signing import cdn_path
 from circulion.contracts.events import RecipeMerged
 
-POINTER_NAME = "latest.json"
+POINTER_NAME = artifact_paths.POINTER_NAME
 
 
 class PointerMove(enum.Enum):
@@ -29,6 +31,8 @@ class PointerMove(enum.Enum):
     """The pointer already named this recipe: a re-publication, nothing changes."""
     STALE = "stale"
     """A newer (or conflicting same-rank) version holds the pointer; it stays there."""
+    REGENERATED = "regenerated"
+    """A withdrawal or restore started a newer generation since the candidate was built."""
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,9 @@ class Pointer:
     sha256: str
     size: int
     published_at: str
+    generation: int = 0
+    """Grows with each withdrawal or restore of the name: the pointer moves forward in
+    (generation, version), so a candidate built before a withdrawal can never win after it."""
 
     @property
     def object_key(self) -> str:
@@ -57,21 +64,24 @@ class Pointer:
     def document(self) -> dict[str, Any]:
         """The JSON robots and customers read at the pointer's path."""
         return {
+            "name": self.name,
             "version": self.version,
             "recipe_id": self.recipe_id,
             "key": self.key,
+            "path": cdn_path(self.key),
             "sha256": self.sha256,
             "size": self.size,
             "published_at": self.published_at,
+            "generation": self.generation,
         }
 
 
 def pointer_key(tenant_id: str, name: str) -> str:
     """``artifacts/{tenant}/{name}/latest.json``, beside the name's versioned archives."""
-    return f"artifacts/{tenant_id}/{name}/{POINTER_NAME}"
+    return artifact_paths.pointer_key(tenant_id, name)
 
 
-def candidate_pointer(message: RecipeMerged, now: datetime) -> Pointer:
+def candidate_pointer(message: RecipeMerged, now: datetime, generation: int = 0) -> Pointer:
     """The pointer this merged recipe would set; raises ``UnorderableVersion``."""
     recipe = message.payload.recipe
     artifact = message.payload.artifact
@@ -85,6 +95,7 @@ def candidate_pointer(message: RecipeMerged, now: datetime) -> Pointer:
         sha256=artifact.sha256,
         size=artifact.size_bytes,
         published_at=now.isoformat(timespec="seconds"),
+        generation=generation,
     )
 
 
@@ -95,6 +106,8 @@ def classify(candidate: Pointer, current: Pointer | None) -> PointerMove:
     is either this very recipe (a re-publication) or a conflicting spelling (``1`` vs
     ``1.0.0``) that must not win by arriving later.
     """
+    if current is not None and current.generation != candidate.generation:
+        return PointerMove.REGENERATED
     if current is None or current.order_key < candidate.order_key:
         return PointerMove.MOVED
     if current.order_key == candidate.order_key and current.recipe_id == candidate.recipe_id:

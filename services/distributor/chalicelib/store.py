@@ -2,7 +2,11 @@
 
 Items (``pk`` / ``sk``):
 
-* ``pointer#{tenant}#{name}`` / ``latest``: the authority over ``latest.json``;
+* ``pointer#{tenant}#{name}`` / ``latest``: the authority over ``latest.json`` (with its
+  ``generation`` and a ``revision`` bumped by every write; no ``order_key`` once every
+  version was withdrawn);
+* ``name#{tenant}#{name}`` / ``version#{recipe_id}``: each version the name ever had
+  (``chalicelib.name_versions``);
 * ``recipe#{recipe_id}`` / ``distribution``: which invalidation covered this recipe, so a
   redelivered message reuses it instead of creating another, and (``pending_reference``)
   the request planned for it before CloudFront was called;
@@ -34,6 +38,8 @@ class DistributionStore(Protocol):
         ...
 
     def current_pointer(self, tenant_id: str, name: str) -> Pointer | None: ...
+
+    def pointer_generation(self, tenant_id: str, name: str) -> int: ...
 
     def recipe_invalidation(self, recipe_id: str) -> str | None: ...
 
@@ -68,8 +74,17 @@ class DistributionStore(Protocol):
         ...
 
 
-def _pointer_pk(tenant_id: str, name: str) -> str:
+def pointer_pk(tenant_id: str, name: str) -> str:
     return f"pointer#{tenant_id}#{name}"
+
+
+def pointer_from_item(tenant_id: str, name: str, item: dict[str, Any] | None) -> Pointer | None:
+    """The pointer a pointer row holds; ``None`` if absent or emptied by a withdrawal."""
+    if item is None or "order_key" not in item:
+        return None
+    fields = {f: item[f]["S"] for f in _POINTER_FIELDS}
+    generation = int(item["generation"]["N"]) if "generation" in item else 0
+    return Pointer(tenant_id=tenant_id, name=name, size=int(item["size_bytes"]["N"]), generation=generation, **fields)
 
 
 class DynamoDistributionStore:
@@ -90,35 +105,51 @@ class DynamoDistributionStore:
             ":published_at": {"S": candidate.published_at},
             ":tenant_id": {"S": candidate.tenant_id},
             ":name": {"S": candidate.name},
+            ":generation": {"N": str(candidate.generation)},
+            ":one": {"N": "1"},
         }
+        # Rows from before generations existed have none: generation 0.
+        same_generation = (
+            "(attribute_not_exists(generation) OR generation = :generation)"
+            if candidate.generation == 0
+            else "generation = :generation"
+        )
         try:
             self._db.update_item(
                 TableName=self._table,
-                Key=self._key(_pointer_pk(candidate.tenant_id, candidate.name), "latest"),
+                Key=self._key(pointer_pk(candidate.tenant_id, candidate.name), "latest"),
                 UpdateExpression=(
                     "SET #version = :version, order_key = :order_key, recipe_id = :recipe_id, #key = :key, "
                     "sha256 = :sha256, size_bytes = :size, published_at = :published_at, "
-                    "tenant_id = :tenant_id, #name = :name"
+                    "tenant_id = :tenant_id, #name = :name, generation = :generation ADD revision :one"
                 ),
-                ConditionExpression="attribute_not_exists(pk) OR order_key < :order_key",
+                # An emptied pointer (every version withdrawn) has no order_key: any version of
+                # its generation may take it.
+                ConditionExpression=(
+                    f"attribute_not_exists(pk) OR ({same_generation} AND "
+                    "(attribute_not_exists(order_key) OR order_key < :order_key))"
+                ),
                 ExpressionAttributeNames={"#version": "version", "#key": "key", "#name": "name"},
                 ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if _code(exc) != "ConditionalCheckFailedException":
                 raise TransientError(f"pointer update failed: {_code(exc)}") from exc
+            if self.pointer_generation(candidate.tenant_id, candidate.name) != candidate.generation:
+                return PointerMove.REGENERATED, candidate
             current = self.current_pointer(candidate.tenant_id, candidate.name)
-            if current is None:  # deleted in between: the next attempt will create it
+            if current is None:  # emptied in between: the next attempt will take it
                 raise TransientError("pointer vanished during its update") from exc
             return classify(candidate, current), current
         return PointerMove.MOVED, candidate
 
+    def pointer_generation(self, tenant_id: str, name: str) -> int:
+        """The generation of the name's pointer row (0 when it has none)."""
+        item = self._get(pointer_pk(tenant_id, name), "latest")
+        return int(item["generation"]["N"]) if item and "generation" in item else 0
+
     def current_pointer(self, tenant_id: str, name: str) -> Pointer | None:
-        item = self._get(_pointer_pk(tenant_id, name), "latest")
-        if item is None:
-            return None
-        fields = {f: item[f]["S"] for f in _POINTER_FIELDS}
-        return Pointer(tenant_id=tenant_id, name=name, size=int(item["size_bytes"]["N"]), **fields)
+        return pointer_from_item(tenant_id, name, self._get(pointer_pk(tenant_id, name), "latest"))
 
     def recipe_invalidation(self, recipe_id: str) -> str | None:
         item = self._get(f"recipe#{recipe_id}", "distribution")

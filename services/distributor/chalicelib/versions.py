@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from circulion.errors import PermanentError
 
 _VERSION = re.compile(
-    r"^v?(?P<core>0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?"
-    r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$"
+    r"v?(?P<core>0|[1-9]\d*)(?:\.(0|[1-9]\d*))?(?:\.(0|[1-9]\d*))?"
+    r"(?:-(?P<pre>[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?"
 )
 _NUMBER_WIDTH = 20
 _MAX_DIGITS = 99
@@ -50,7 +50,7 @@ def parse_version(text: str) -> Version:
 
 def order_key(text: str) -> str:
     """A string whose bytewise order is the SemVer precedence of ``text``."""
-    match = _VERSION.match(text.strip())
+    match = _VERSION.fullmatch(text)
     if match is None:
         raise UnorderableVersion(f"version {text!r} is not a semantic version (e.g. 1.2.3)")
     numbers = [int(part) if part is not None else 0 for part in match.group(1, 2, 3)]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fakes import FakeCdn, InMemoryDistributionStore, InMemoryRetryScheduler
+from name_version_fakes import InMemoryNameVersions
 
 from chalicelib.bootstrap import Deps
 from chalicelib.settings import DistributorSettings
@@ -55,6 +56,7 @@ class World:
         self.bus = InMemoryEventBus()
         self.objects = InMemoryObjectStore()
         self.store = InMemoryDistributionStore()
+        self.versions = InMemoryNameVersions(self.store)
         self.cdn = FakeCdn(throttle_first=throttle_first)
         self.retries = InMemoryRetryScheduler()
         self.dead_letters = InMemoryDeadLetters(max_receive_count=4)
@@ -66,6 +68,7 @@ class World:
             store=self.store,
             cdn=self.cdn,
             retries=self.retries,
+            versions=self.versions,
             clock=lambda: NOW,
         )
 

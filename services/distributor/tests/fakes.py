@@ -21,6 +21,8 @@ class InMemoryDistributionStore:
 
     def __init__(self) -> None:
         self.pointers: dict[tuple[str, str], Pointer] = {}
+        self.generations: dict[tuple[str, str], int] = {}
+        self.revisions: dict[tuple[str, str], int] = {}
         self.recipes: dict[str, str] = {}
         self.invalidations: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.planned: dict[str, InvalidationRequest] = {}
@@ -30,16 +32,22 @@ class InMemoryDistributionStore:
 
     def advance_pointer(self, candidate: Pointer) -> tuple[PointerMove, Pointer]:
         key = (candidate.tenant_id, candidate.name)
+        if self.generations.get(key, 0) != candidate.generation:
+            return PointerMove.REGENERATED, candidate
         current = self.pointers.get(key)
         move = classify(candidate, current)
         if move is PointerMove.MOVED:
             self.pointers[key] = candidate
+            self.revisions[key] = self.revisions.get(key, 0) + 1
             return move, candidate
         assert current is not None
         return move, current
 
     def current_pointer(self, tenant_id: str, name: str) -> Pointer | None:
         return self.pointers.get((tenant_id, name))
+
+    def pointer_generation(self, tenant_id: str, name: str) -> int:
+        return self.generations.get((tenant_id, name), 0)
 
     def recipe_invalidation(self, recipe_id: str) -> str | None:
         return self.recipes.get(recipe_id)

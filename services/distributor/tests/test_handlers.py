@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from conftest import ARTIFACTS, NOW, World, merged
 
-from chalicelib.cdn import CRASH_FAULT, THROTTLE_FAULT, FaultInjectingCdn
+from chalicelib.cdn import CRASH_FAULT, SUPPRESS_FAULT, THROTTLE_FAULT, FaultInjectingCdn
 from chalicelib.coalescing import distribute
 from chalicelib.usage import invalidation_usage
 from circulion.contracts.events import RecipeDistributed, RecipeMerged
@@ -132,6 +132,18 @@ def test_fault_switch_throttles_while_its_budget_lasts(world: Callable[..., Worl
     assert distribute({"Records": [sqs_record(message, receive_count=2)]}, deps) == {"batchItemFailures": []}
     assert w.store.faults[THROTTLE_FAULT] == 0
     assert len(w.cdn.invalidations) == 1
+
+
+def test_fault_switch_suppresses_invalidations_while_its_budget_lasts(world: Callable[..., World]) -> None:
+    w = world()
+    w.store.faults[SUPPRESS_FAULT] = 1
+    deps = type(w.deps)(**{**w.deps.__dict__, "cdn": FaultInjectingCdn(w.cdn, w.store.take_fault)})
+
+    assert distribute(sqs_event([merged("acme", "arm", "1.0.0")]), deps) == {"batchItemFailures": []}
+    assert w.cdn.invalidations == []  # never reached CloudFront, yet the recipe is distributed
+    assert [(e.payload.invalidation_id or "").startswith("suppressed-") for e in distributed(w)] == [True]
+    assert distribute(sqs_event([merged("acme", "arm", "1.1.0")]), deps) == {"batchItemFailures": []}
+    assert w.cdn.invalidations == [("/artifacts/acme/arm/latest.json",)]
 
 
 class SimulatedCrash(BaseException):

@@ -61,7 +61,12 @@ class ArchiveFacts:
 
 
 def entry_file_name(plan: RecipeSplitPayload) -> str:
-    """The recipe's file name inside the archive: its name plus an extension by type."""
+    """The recipe's file name inside the archive: the uploaded file's own name when the
+    client sent it (made safe as a ZIP entry: no directories, only ``A-Za-z0-9._-``), else
+    the recipe's name plus an extension by type."""
+    uploaded = _UNSAFE.sub("_", plan.recipe.file_name or "").strip("._")
+    if uploaded:
+        return uploaded
     base = _UNSAFE.sub("_", plan.recipe.name).strip("._") or "recipe"
     content_type = plan.recipe.content_type.split(";")[0].strip().lower()
     extension = _EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ".bin"

@@ -1,4 +1,5 @@
-"""Writing an archive to S3 with one multipart upload, hashing it on the way.
+"""Writing an archive to S3 with one multipart upload (one PutObject when it is a single
+uploaded part), hashing it on the way.
 
 Parts come from :func:`chalicelib.parts.plan_parts`: copies run server-side in a small
 thread pool while this thread reads every byte once, in archive order, to compute the
@@ -56,6 +57,8 @@ def write_archive(
 ) -> Written:
     """Assemble ``layout`` into ``s3://bucket/key``; the upload is aborted on failure."""
     parts = plan_parts(len(layout.head), layout.segment_sizes, len(layout.tail), min_part=min_part)
+    if len(parts) == 1 and not parts[0].copy:
+        return _put_whole(objects, layout, bucket, key, parts[0])
     upload_id = objects.create_multipart(bucket, key, "application/zip")
     digest = hashlib.sha256()
     try:
@@ -93,6 +96,22 @@ def write_archive(
         parts=len(parts),
         copied_parts=sum(1 for p in parts if p.copy),
     )
+
+
+def _put_whole(objects: ObjectStore, layout: ArchiveLayout, bucket: str, key: str, part: Part) -> Written:
+    """An archive that is one uploaded part anyway (a small recipe): one PutObject.
+
+    A multipart upload of one part is three requests (create, part, complete) for the same
+    bytes; the part is already held in memory whole, so nothing is lost by sending it so.
+    """
+    digest = hashlib.sha256()
+    data = bytearray()
+    for span in part.spans:
+        for chunk in _read(objects, layout, span):
+            digest.update(chunk)
+            data += chunk
+    version_id = objects.put_bytes(bucket, key, bytes(data), content_type="application/zip")
+    return Written(bucket, key, layout.size, digest.hexdigest(), version_id, parts=1, copied_parts=0)
 
 
 def adopt_written(objects: ObjectStore, layout: ArchiveLayout, bucket: str, key: str) -> Written | None:

@@ -13,6 +13,7 @@ from chalicelib.settings import MergerSettings
 from circulion.adapters.dead_letters import DeadLetters
 from circulion.adapters.event_bus import SqsTaskQueue, TaskQueue
 from circulion.adapters.object_store import ObjectStore
+from circulion.adapters.retries import RetryScheduler, SqsRetryScheduler
 from circulion.batch import MessagePublisher
 from circulion.platform import build_platform
 
@@ -40,6 +41,8 @@ class Deps:
     objects: ObjectStore
     merger_queue: TaskQueue
     """The merger's own queue: the sweeper re-drives a job by sending its plan here."""
+    retries: RetryScheduler | None = None
+    """Hides a record that met a held lease until the lease would expire."""
     clock: Callable[[], float] = time.time
     new_owner: Callable[[], str] = _new_owner
     checkpoint: Callable[[str], None] = field(default=_no_checkpoint)
@@ -59,4 +62,5 @@ def deps() -> Deps:
         ledger=DynamoLedgerStore(clients.client("dynamodb"), names.ledger_table, settings.ledger_ttl_seconds),
         objects=platform.objects,
         merger_queue=SqsTaskQueue(clients.client("sqs"), clients.queue_url(names.merger_queue)),
+        retries=SqsRetryScheduler(clients.client("sqs")),
     )

@@ -7,12 +7,16 @@ because someone else holds the lease, or re-emit the recorded outcome.
 
 from __future__ import annotations
 
+import math
+import time
+
 from chalicelib import merging
 from chalicelib.bootstrap import Deps
 from chalicelib.ledger import Step, next_step, with_lease
+from circulion import metrics
 from circulion.contracts.envelope import Envelope
-from circulion.contracts.events import ChunkProcessed, RecipeSplit
-from circulion.errors import PermanentError, TransientError, UnexpectedEventType
+from circulion.contracts.events import ChunkProcessed, RecipeMerged, RecipeSplit
+from circulion.errors import PermanentError, RetryLater, TransientError, UnexpectedEventType
 
 _CAS_ATTEMPTS = 5
 
@@ -23,8 +27,13 @@ class InvalidChunk(PermanentError):
     code = "invalid_chunk"
 
 
-class LeaseHeld(TransientError):
-    """Another invocation is merging this recipe; retry once its lease may have expired."""
+class LeaseHeld(RetryLater):
+    """Another invocation is merging this recipe: routine contention, not a fault.
+
+    What this record carried is already in the ledger; it comes back when the lease would
+    expire, to take over if the holder died, and is dropped quietly once its receives run
+    out (the holder, or the sweeper, finishes the job).
+    """
 
     code = "lease_held"
 
@@ -55,13 +64,26 @@ def advance(message: RecipeSplit | ChunkProcessed, deps: Deps) -> list[Envelope]
         if step is Step.REPORT:
             return merging.recorded_outcome(job, message)
         if step is Step.BUSY:
-            raise LeaseHeld(f"{job.recipe_id} is being merged by {job.lease_owner} until {job.lease_expires_at}")
+            raise LeaseHeld(
+                f"{job.recipe_id} is being merged by {job.lease_owner} until {job.lease_expires_at}",
+                delay_seconds=_until_expiry(job.lease_expires_at, now, deps.settings.lease_seconds),
+                abandon_when_exhausted=True,
+            )
         leased = deps.ledger.replace(job, with_lease(job, owner, now, deps.settings.lease_seconds))
         if leased is None:
             continue  # the job changed under us: decide again on its new state
         deps.checkpoint("lease_taken")
-        return merging.merge_under_lease(job, leased, owner, message, deps)
+        started = time.monotonic()
+        events = merging.merge_under_lease(job, leased, owner, message, deps)
+        _emit_merge_metrics(events, time.monotonic() - started)
+        return events
     raise TransientError(f"{message.recipe_id}: the ledger job kept changing; retrying later")
+
+
+def _until_expiry(expires_at: float | None, now: float, lease_seconds: int) -> int:
+    """Seconds until a held lease would expire (+1), at least 1 and at most one lease."""
+    remaining = (expires_at or now) - now
+    return max(1, min(math.ceil(remaining) + 1, lease_seconds))
 
 
 def _check_chunk(message: ChunkProcessed, deps: Deps) -> None:
@@ -71,3 +93,18 @@ def _check_chunk(message: ChunkProcessed, deps: Deps) -> None:
     job = deps.ledger.get(message.recipe_id)
     if job is not None and job.total is not None and job.total != payload.total_chunks:
         raise InvalidChunk(f"chunk says {payload.total_chunks} chunks, the plan has {job.total}")
+
+
+def _emit_merge_metrics(events: list[Envelope], seconds: float) -> None:
+    """Merge time and archive bytes of a merge that produced an archive."""
+    for event in events:
+        if isinstance(event, RecipeMerged):
+            metrics.emit_many(
+                "merger",
+                {
+                    "MergeDuration": (round(seconds * 1000, 3), "Milliseconds"),
+                    "BytesOut": (event.payload.artifact.size_bytes, "Bytes"),
+                },
+                rollups=[()],
+                kind=event.payload.kind,
+            )

@@ -127,7 +127,9 @@ def sweep_step(job: Job, now: float, policy: SweepPolicy) -> Sweep:  # noqa: PLR
         return Sweep.NOTHING
     idle = now - job.progress_at
     if job.state is JobState.MERGING:
-        if (job.lease_expires_at is not None and job.lease_expires_at > now) or idle < policy.stall_after:
+        # A live holder renews its lease (heartbeat): an expired one means the holder died,
+        # so the merge is re-driven at once rather than after ``stall_after``.
+        if job.lease_expires_at is not None and job.lease_expires_at > now:
             return Sweep.NOTHING
         return Sweep.REDRIVE if job.redrives < policy.max_redrives else Sweep.GIVE_UP
     if job.complete:

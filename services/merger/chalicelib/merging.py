@@ -17,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from chalicelib.archive import ArchiveFacts, InconsistentChunks, artifact_key, build_layout
 from chalicelib.assembly import adopt_written, write_archive
 from chalicelib.bootstrap import Deps
+from chalicelib.heartbeat import LeaseHeartbeat
 from chalicelib.ledger import Job, JobState, finished, released
 from chalicelib.rejection import (
     cross_chunk_issues,
@@ -78,8 +79,18 @@ def merge_under_lease(
     before: Job, leased: Job, owner: str, message: RecipeSplit | ChunkProcessed, deps: Deps
 ) -> list[Envelope]:
     """Finish the job we hold the lease on; on a handled failure the lease is released."""
+    s = deps.settings
+    heartbeat = LeaseHeartbeat(
+        deps.ledger,
+        leased,
+        owner,
+        lease_seconds=s.lease_seconds,
+        every_seconds=min(s.lease_renew_every_seconds, s.lease_seconds / 3),
+        clock=deps.clock,
+    )
     try:
-        return _finish(before, leased, owner, message, deps)
+        with heartbeat:
+            return _finish(before, leased, owner, message, deps)
     except Exception:
         # Let the retry take over now rather than after the lease expires. A crash (the
         # process dies) skips this, and then expiry is what frees the job.

@@ -16,9 +16,11 @@ from circulion.contracts.events import (
     RecipeRejectedPayload,
     ValidationIssue,
 )
-from circulion.recipes.ordering import step_order_issues, with_file_lines
+from circulion.recipes import limits
+from circulion.recipes.merge import merge_issues
+from circulion.recipes.ordering import step_order_issues
 
-MAX_REPORT_ISSUES = 10_000
+MAX_REPORT_ISSUES = limits.MAX_REPORT_ISSUES
 """Issues kept in the S3 report; the count still says how many there were."""
 
 
@@ -45,43 +47,20 @@ def reported_issue_count(chunks: Iterable[ChunkProcessedPayload], cross: Sequenc
     return sum(max(c.issue_count, len(c.issues)) for c in chunks) + len(cross)
 
 
-def _position(issue: ValidationIssue) -> tuple[int, int, int, str]:
-    unknown = 1 << 62  # issues without a position sort last
-    return (
-        issue.byte_offset if issue.byte_offset is not None else unknown,
-        issue.line if issue.line is not None else unknown,
-        issue.chunk_index if issue.chunk_index is not None else unknown,
-        issue.code,
-    )
-
-
 def merged_issues(
     chunks: Sequence[ChunkProcessedPayload],
     overflow: Mapping[int, Sequence[ValidationIssue]],
     cross: Sequence[ValidationIssue],
 ) -> list[ValidationIssue]:
-    """Every known issue, sorted by position, at most :data:`MAX_REPORT_ISSUES`.
+    """Every known issue, sorted by position, at most :data:`MAX_REPORT_ISSUES`
+    (the shared :func:`~circulion.recipes.merge.merge_issues`, which ``circulion validate``
+    runs too).
 
     ``overflow`` holds, by chunk index, the full lists from the chunks' S3 reports; a
     chunk's inline issues are used when it has no report.
     """
-    everything: dict[tuple[object, ...], ValidationIssue] = {}
-    for chunk in chunks:
-        issues = overflow.get(chunk.chunk.index) or chunk.issues
-        for issue in issues:
-            with_chunk = (
-                issue if issue.chunk_index is not None else issue.model_copy(update={"chunk_index": chunk.chunk.index})
-            )
-            # A report may repeat the inline issues: keep each once.
-            everything.setdefault(tuple(with_chunk.model_dump().values()), with_chunk)
-    for issue in cross:
-        everything.setdefault(tuple(issue.model_dump().values()), issue)
-    found = list(everything.values())
-    counts = _newline_counts(chunks)
-    if counts is not None:
-        # Workers know lines within their chunk; the newlines before it make them file lines.
-        found = with_file_lines(found, counts)
-    return sorted(found, key=_position)[:MAX_REPORT_ISSUES]
+    lists = [(c.chunk.index, overflow.get(c.chunk.index) or c.issues) for c in chunks]
+    return merge_issues(lists, cross, _newline_counts(chunks), MAX_REPORT_ISSUES)
 
 
 def rejection(issues: Sequence[ValidationIssue], issue_count: int, report: ObjectRef) -> RecipeRejectedPayload:

@@ -10,9 +10,11 @@ MIB = 1024 * 1024
 class MergerSettings(Settings):
     """Settings of the merge coordinator and its sweeper."""
 
-    lease_seconds: int = 630
-    """Merge lease: longer than the coordinate function's 600 s timeout, so a lease only
-    expires once its holder is certainly dead."""
+    lease_seconds: int = 45
+    """Merge lease. Short: its holder renews it while merging (:mod:`chalicelib.heartbeat`),
+    so it expires within this long of the holder dying and a successor takes over."""
+    lease_renew_every_seconds: float = 15.0
+    """Heartbeat period: a third of the lease, so two missed renewals still keep it."""
     stall_after_seconds: int = 120
     """A complete job nobody acted on for this long is re-driven by the sweeper."""
     missing_chunk_after_seconds: int = 900

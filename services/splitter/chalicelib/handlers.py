@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Sequence
 
 from chalicelib import planning, worker
-from chalicelib.bootstrap import Deps
+from chalicelib.bootstrap import SERVICE, Deps
 from chalicelib.worker import ChunkResult
-from circulion import log, tracing
+from circulion import log, metrics, tracing
 from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import (
     ChunkProcessed,
@@ -66,6 +67,7 @@ def process_chunk(message: ProcessChunk, deps: Deps) -> Sequence[Envelope]:
     """
     p = message.payload
     source = p.source
+    started = time.monotonic()
 
     def read(start: int, end: int) -> bytes:
         return deps.objects.get_range(source.bucket, source.key, start, end, source.version_id)
@@ -85,6 +87,16 @@ def process_chunk(message: ProcessChunk, deps: Deps) -> Sequence[Envelope]:
             records=result.record_count,
             issues=result.issues.count,
         ),
+    )
+    metrics.emit_many(
+        SERVICE,
+        {
+            "BytesProcessed": (result.segment.length, "Bytes"),
+            "ChunksProcessed": (1, "Count"),
+            "ChunkDuration": (round((time.monotonic() - started) * 1000, 3), "Milliseconds"),
+        },
+        rollups=[()],
+        kind=p.kind,
     )
     return [
         message.follow(

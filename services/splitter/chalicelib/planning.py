@@ -6,57 +6,17 @@ with ranged GETs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from circulion.contracts.events import (
-    ChunkSpan,
     ObjectRef,
     ProcessChunk,
     ProcessChunkPayload,
-    RecipeKind,
     RecipeSplit,
     RecipeSplitPayload,
     RecipeValidated,
 )
+from circulion.recipes.chunk_plan import MAX_CHUNKS, ChunkPlan, fitting_chunk_size, plan_chunks
 
-
-@dataclass(frozen=True)
-class ChunkPlan:
-    """How one recipe is cut: ``spans`` tile ``[0, size_bytes)`` in index order."""
-
-    size_bytes: int
-    chunk_size: int
-    spans: tuple[ChunkSpan, ...]
-
-    @property
-    def total_chunks(self) -> int:
-        return len(self.spans)
-
-
-def plan_chunks(
-    size_bytes: int,
-    kind: RecipeKind,
-    *,
-    chunk_size: int,
-    direct_threshold: int,
-    max_document_bytes: int,
-) -> ChunkPlan:
-    """Plan ``size_bytes`` into chunks.
-
-    A file at most ``direct_threshold`` bytes, or a document small enough to validate
-    whole, is one chunk; anything else is cut every ``chunk_size`` bytes (the last chunk
-    takes the remainder). An empty file is one empty chunk, so it still flows through.
-    """
-    if size_bytes < 0 or chunk_size < 1:
-        raise ValueError("size must be non-negative and chunk size positive")
-    single = size_bytes <= direct_threshold or (kind == "document" and size_bytes <= max_document_bytes)
-    if single or size_bytes <= chunk_size:
-        return ChunkPlan(size_bytes, max(size_bytes, 1), (ChunkSpan(index=0, start=0, end=size_bytes),))
-    spans = tuple(
-        ChunkSpan(index=i, start=start, end=min(start + chunk_size, size_bytes))
-        for i, start in enumerate(range(0, size_bytes, chunk_size))
-    )
-    return ChunkPlan(size_bytes, chunk_size, spans)
+__all__ = ["MAX_CHUNKS", "ChunkPlan", "chunk_tasks", "fitting_chunk_size", "plan_chunks", "recipe_split"]
 
 
 def chunk_tasks(message: RecipeValidated, plan: ChunkPlan) -> list[ProcessChunk]:

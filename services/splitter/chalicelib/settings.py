@@ -7,20 +7,21 @@ from typing import Self
 from pydantic import Field, model_validator
 
 from circulion.contracts.events import MAX_ISSUES_PER_MESSAGE
+from circulion.recipes import limits
 from circulion.settings import Settings
 
-MiB = 1024 * 1024
+MiB = limits.MiB
 MIN_CHUNK_SIZE = 5 * MiB
 """S3's smallest multipart part: the merger assembles the archive from chunk-sized parts."""
 
 
 class SplitterSettings(Settings):
-    chunk_size_bytes: int = Field(default=8 * MiB, ge=MIN_CHUNK_SIZE)
-    direct_threshold_bytes: int = Field(default=5 * MiB, ge=0)
-    max_document_bytes: int = Field(default=5 * MiB, ge=1)
-    max_record_bytes: int = Field(default=1 * MiB, ge=1024)
+    chunk_size_bytes: int = Field(default=limits.CHUNK_SIZE_BYTES, ge=MIN_CHUNK_SIZE)
+    direct_threshold_bytes: int = Field(default=limits.DIRECT_THRESHOLD_BYTES, ge=0)
+    max_document_bytes: int = Field(default=limits.MAX_DOCUMENT_BYTES, ge=1)
+    max_record_bytes: int = Field(default=limits.MAX_RECORD_BYTES, ge=1024)
     max_issues_per_chunk: int = Field(default=MAX_ISSUES_PER_MESSAGE, ge=1, le=MAX_ISSUES_PER_MESSAGE)
-    max_report_issues: int = Field(default=10_000, ge=1)
+    max_report_issues: int = Field(default=limits.MAX_REPORT_ISSUES, ge=1)
     read_piece_bytes: int = Field(default=2 * MiB, ge=64 * 1024)
     read_ahead_pieces: int = Field(default=2, ge=1, le=8)
     """Ranged GETs in flight while a chunk worker hashes, validates and compresses the piece

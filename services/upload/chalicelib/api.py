@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -11,9 +10,17 @@ from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
-from chalicelib import views
+from chalicelib import upload_races, versioning, views
 from chalicelib.auth import Principal
-from chalicelib.errors import Conflict, InvalidRequest, NotFound, PayloadTooLarge, Unavailable, VersionTaken
+from chalicelib.errors import (
+    Conflict,
+    Gone,
+    InvalidRequest,
+    NotFound,
+    PayloadTooLarge,
+    StoreConflict,
+    Unavailable,
+)
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -27,14 +34,15 @@ from chalicelib.models import (
     RecipeView,
     SinglePutUpload,
 )
-from chalicelib.recipe import Multipart, Recipe, Status, next_version, object_key
+from chalicelib.recipe import TERMINAL, Multipart, Recipe, Status, object_key
 from chalicelib.settings import MIB, UploadSettings
 from chalicelib.store import ListQuery, RecipeStore
 from chalicelib.upload_plan import PartPlan, SinglePut, part_numbers, plan_upload
 from chalicelib.upload_urls import UploadUrls
+from circulion import identifiers
+from circulion.errors import TransientError
 
-RECIPE_ID = re.compile(r"^[0-9a-f]{32}$")
-AUTO_VERSION_ATTEMPTS = 5
+RECIPE_ID = identifiers.compiled(identifiers.RECIPE_ID)
 Q = TypeVar("Q", bound=BaseModel)
 
 
@@ -79,7 +87,7 @@ def parse_query(cls: type[Q], params: dict[str, str]) -> Q:
 
 def owned(principal: Principal, recipe_id: str, deps: ApiDeps) -> Recipe:
     """The tenant's recipe; another tenant's looks exactly like a missing one."""
-    recipe = deps.store.get(recipe_id) if RECIPE_ID.match(recipe_id) else None
+    recipe = deps.store.get(recipe_id) if RECIPE_ID.fullmatch(recipe_id) else None
     if recipe is None or recipe.tenant_id != principal.tenant_id:
         raise NotFound(f"no recipe {recipe_id}")
     return recipe
@@ -119,6 +127,7 @@ def create_recipe(principal: Principal, body: CreateRecipe, trace_header: str | 
         key=key,
         multipart=multipart,
         trace_header=trace_header,
+        file_name=body.file_name,
     )
     recipe = _store_with_version(recipe, body.version, deps)
     return RecipeCreated(
@@ -136,14 +145,7 @@ def _store_with_version(recipe: Recipe, version: str | None, deps: ApiDeps) -> R
         stored = replace(recipe, version=version)
         deps.store.create(stored)
         return stored
-    for _ in range(AUTO_VERSION_ATTEMPTS):
-        stored = replace(recipe, version=next_version(deps.store.versions(recipe.tenant_id, recipe.name)))
-        try:
-            deps.store.create(stored)
-        except VersionTaken:
-            continue
-        return stored
-    raise Unavailable("could not allocate a version under contention; try again")
+    return versioning.store_with_next_version(recipe, deps.store)
 
 
 def _instructions(recipe: Recipe, plan: SinglePut | PartPlan, deps: ApiDeps) -> SinglePutUpload | MultipartUpload:
@@ -197,8 +199,20 @@ def complete_upload(principal: Principal, recipe_id: str, body: CompleteUpload, 
     recipe = owned(principal, recipe_id, deps)
     if recipe.multipart is not None and (recipe.upload_completed or recipe.status is not Status.AWAITING_UPLOAD):
         if recipe.status is Status.ABORTED:
-            raise Conflict("the upload was aborted", code="upload_not_open")
+            raise Conflict("the upload was aborted", code="upload_not_open", details=upload_races.state_details(recipe))
         return views.recipe_view(recipe)
+    try:
+        _complete_multipart(recipe, body, deps)
+    except (Conflict, TransientError, StoreConflict) as exc:
+        # An abort that won the race makes S3 (or the emulator, with a 500) fail us here.
+        raced = upload_races.lost_to_abort(deps.store, recipe.recipe_id)
+        if raced is None:
+            raise
+        raise raced from exc
+    return views.recipe_view(replace(recipe, upload_completed=True))
+
+
+def _complete_multipart(recipe: Recipe, body: CompleteUpload, deps: ApiDeps) -> None:
     m = _waiting_multipart(recipe)
     numbers = [p.part_number for p in body.parts]
     if numbers != list(range(1, m.part_count + 1)):
@@ -212,8 +226,10 @@ def complete_upload(principal: Principal, recipe_id: str, body: CompleteUpload, 
         # S3 already completed it (a retried request whose first attempt lost the reply).
         if deps.urls.exists(recipe.bucket, recipe.key):
             deps.store.mark_upload_completed(recipe.recipe_id, deps.clock())
-            return views.recipe_view(replace(recipe, upload_completed=True))
-        raise Conflict("the multipart upload no longer exists", code="upload_gone")
+            return
+        raise Conflict(
+            "the multipart upload no longer exists", code="upload_gone", details=upload_races.state_details(recipe)
+        )
     have = {p.part_number for p in uploaded}
     missing = [n for n in numbers if n not in have]
     if missing:
@@ -224,7 +240,6 @@ def complete_upload(principal: Principal, recipe_id: str, body: CompleteUpload, 
         )
     deps.urls.complete(recipe.bucket, recipe.key, m.upload_id, [(p.part_number, p.etag) for p in body.parts])
     deps.store.mark_upload_completed(recipe.recipe_id, deps.clock())
-    return views.recipe_view(replace(recipe, upload_completed=True))
 
 
 def abort_upload(principal: Principal, recipe_id: str, deps: ApiDeps) -> RecipeView:
@@ -232,20 +247,38 @@ def abort_upload(principal: Principal, recipe_id: str, deps: ApiDeps) -> RecipeV
     if recipe.status is Status.ABORTED:
         return views.recipe_view(recipe)
     if recipe.status is not Status.AWAITING_UPLOAD or recipe.upload_completed:
-        raise Conflict(f"the upload is already {recipe.status.value.lower()}; nothing to abort", code="not_abortable")
-    if recipe.multipart is not None:
-        deps.urls.abort(recipe.bucket, recipe.key, recipe.multipart.upload_id)
+        raise Conflict(
+            f"the upload is already {recipe.status.value.lower()}; nothing to abort",
+            code="not_abortable",
+            details=upload_races.state_details(recipe),
+        )
+    try:
+        if recipe.multipart is not None:
+            deps.urls.abort(recipe.bucket, recipe.key, recipe.multipart.upload_id)
+    except TransientError as exc:  # a completion in flight makes the emulator answer a 500
+        raise upload_races.lost_to_complete(deps.store, recipe.recipe_id) or exc from exc
     now = deps.clock()
     if not deps.store.abort(recipe, now):
-        raise Conflict("the upload finished while aborting", code="not_abortable")
+        current = deps.store.get(recipe.recipe_id)
+        if current is not None and current.status is Status.ABORTED:
+            return views.recipe_view(current)  # a concurrent abort: aborting is idempotent
+        raise upload_races.lost_to_complete(deps.store, recipe.recipe_id) or Conflict(
+            "the upload finished while aborting",
+            code="not_abortable",
+            details=upload_races.state_details(current or recipe),
+        )
     return views.recipe_view(replace(recipe, status=Status.ABORTED, updated_at=now))
 
 
 def download(principal: Principal, recipe_id: str, deps: ApiDeps) -> Download:
     recipe = owned(principal, recipe_id, deps)
     artifact = recipe.artifact
+    if recipe.status is Status.WITHDRAWN:
+        raise Gone(f"recipe {recipe_id} was withdrawn", details={"recipe_id": recipe_id})
     if recipe.status is not Status.DISTRIBUTED or artifact is None or not artifact.download_path:
-        raise Conflict(f"the recipe is {recipe.status.value}, not DISTRIBUTED yet", code="not_distributed")
+        # A REJECTED recipe will never be distributed: "not yet" would promise otherwise.
+        when = " and will not be distributed" if recipe.status in TERMINAL else ", not DISTRIBUTED yet"
+        raise Conflict(f"the recipe is {recipe.status.value}{when}", code="not_distributed")
     base = deps.settings.cdn_base_url
     if not base:
         raise Unavailable("downloads are not configured (no CDN base URL)")

@@ -1,30 +1,29 @@
 """Bearer-token verification: one code path for Cognito in production and the local issuer.
 
 Only RS256 is accepted (no ``none``, no HMAC with a public key as the secret); the signing
-key is found by ``kid`` in the issuer's JWKS, cached, and refetched at most once per
-interval for an unknown ``kid`` so forged kids cannot hammer the issuer. ``iss`` and
-``exp`` are required; the audience is Cognito's ``aud`` (ID tokens) or ``client_id``
-(access tokens). The tenant comes from a configurable claim (``custom:tenant``).
+key is found by ``kid`` in the issuer's JWKS through PyJWT's ``PyJWKClient``: cached for a
+lifespan, refetched at most once per cooldown for an unknown ``kid`` so forged kids cannot
+hammer the issuer. ``iss`` and ``exp`` are required; the audience is Cognito's ``aud`` (ID
+tokens) or ``client_id`` (access tokens) and must be configured: without one the API
+refuses to serve (503), as without a JWKS URL. The tenant comes from a configurable claim
+(``custom:tenant``).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import threading
-import time
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
-from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.errors import Unauthorized, Unavailable
+from circulion import identifiers
 
 ALGORITHM = "RS256"
-TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+TENANT_PATTERN = identifiers.compiled(identifiers.TENANT_ID)
 """Tenants become S3 key segments: the same characters as recipe names."""
 
 
@@ -32,9 +31,25 @@ TENANT_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 class Principal:
     tenant_id: str
     subject: str
+    groups: tuple[str, ...] = ()
+    """The token's ``cognito:groups`` (what :mod:`chalicelib.roles` turns into roles)."""
+
+
+GROUPS_CLAIM = "cognito:groups"
+
+
+def groups_claim(claims: dict[str, Any]) -> tuple[str, ...]:
+    """The ``cognito:groups`` strings; anything else there counts as no groups."""
+    groups = claims.get(GROUPS_CLAIM)
+    if not isinstance(groups, list):
+        return ()
+    return tuple(g for g in groups if isinstance(g, str))
 
 
 JwksFetcher = Callable[[str], dict[str, Any]]
+
+JWKS_LIFESPAN_S = 300.0
+"""How long a fetched JWKS is trusted before it is fetched again (Cognito rotates rarely)."""
 
 
 def fetch_jwks(url: str) -> dict[str, Any]:
@@ -46,8 +61,28 @@ def fetch_jwks(url: str) -> dict[str, Any]:
     return document
 
 
+class _JwksClient(jwt.PyJWKClient):
+    """PyJWT's client (JWKS cache with a lifespan, refetch cooldown for unknown kids), with
+    the document fetched by ``fetch`` so tests and the local issuer need no network."""
+
+    def __init__(self, url: str, fetch: JwksFetcher, *, lifespan_s: float, cooldown_s: float) -> None:
+        super().__init__(url, cache_jwk_set=True, lifespan=lifespan_s, cooldown_duration=cooldown_s)
+        self._fetch_document = fetch
+
+    def fetch_data(self) -> Any:
+        try:
+            return self._fetch_document(self.uri)
+        except (OSError, ValueError) as exc:
+            raise jwt.PyJWKClientConnectionError(f"could not fetch the token keys: {exc}") from exc
+
+
 class JwksKeys:
-    """Public keys by ``kid``, fetched from a JWKS URL and cached for the process."""
+    """Public keys by ``kid`` from a JWKS URL, through :class:`jwt.PyJWKClient`.
+
+    The key set is cached for ``lifespan_s``; a ``kid`` it does not hold triggers at most one
+    refetch per ``min_refresh_interval_s`` (the cooldown), so forged kids cannot hammer the
+    issuer while a rotated key is still picked up.
+    """
 
     def __init__(
         self,
@@ -55,40 +90,20 @@ class JwksKeys:
         *,
         fetch: JwksFetcher = fetch_jwks,
         min_refresh_interval_s: float = 60.0,
-        clock: Callable[[], float] = time.monotonic,
+        lifespan_s: float = JWKS_LIFESPAN_S,
     ) -> None:
-        self._url = url
-        self._fetch = fetch
-        self._interval = min_refresh_interval_s
-        self._clock = clock
-        self._keys: dict[str, Any] = {}
-        self._fetched_at: float | None = None
-        self._lock = threading.Lock()
+        self._client = _JwksClient(url, fetch, lifespan_s=lifespan_s, cooldown_s=min_refresh_interval_s)
 
     def key(self, kid: str) -> Any:
-        """The RSA public key for ``kid``; :class:`Unauthorized` if the issuer has none."""
-        with self._lock:
-            if kid not in self._keys and self._may_refresh():
-                self._refresh()
-            found = self._keys.get(kid)
-        if found is None:
-            raise Unauthorized("token signed with an unknown key", code="invalid_token")
-        return found
-
-    def _may_refresh(self) -> bool:
-        return self._fetched_at is None or self._clock() - self._fetched_at >= self._interval
-
-    def _refresh(self) -> None:
+        """The public key for ``kid``; :class:`Unauthorized` if the issuer has none."""
         try:
-            document = self._fetch(self._url)
-        except (OSError, ValueError) as exc:
-            raise Unavailable(f"could not fetch the token keys: {exc}") from exc
-        self._fetched_at = self._clock()
-        keys: dict[str, Any] = {}
-        for jwk in document.get("keys", []):
-            if jwk.get("kty") == "RSA" and jwk.get("kid") and jwk.get("use", "sig") == "sig":
-                keys[str(jwk["kid"])] = RSAAlgorithm.from_jwk(jwk)
-        self._keys = keys
+            return self._client.get_signing_key(kid)
+        except jwt.PyJWKClientConnectionError as exc:
+            raise Unavailable(str(exc)) from exc
+        except jwt.PyJWKSetError as exc:
+            raise Unavailable(f"the token keys are unusable: {exc}") from exc
+        except jwt.PyJWKClientError as exc:
+            raise Unauthorized("token signed with an unknown key", code="invalid_token") from exc
 
 
 @dataclass(frozen=True)
@@ -140,14 +155,14 @@ class TokenVerifier:
             raise Unauthorized(f"invalid token: {exc}", code="invalid_token") from exc
         self._check_audience(claims)
         tenant = claims.get(self._rules.tenant_claim)
-        if not isinstance(tenant, str) or not TENANT_PATTERN.match(tenant):
+        if not isinstance(tenant, str) or not TENANT_PATTERN.fullmatch(tenant):
             raise Unauthorized(f"token has no valid {self._rules.tenant_claim} claim", code="invalid_token")
-        return Principal(tenant_id=tenant, subject=str(claims["sub"]))
+        return Principal(tenant_id=tenant, subject=str(claims["sub"]), groups=groups_claim(claims))
 
     def _check_audience(self, claims: dict[str, Any]) -> None:
         expected = self._rules.audience
-        if expected is None:
-            return
+        if not expected:  # fail closed: no configured audience accepts every app's tokens
+            raise Unavailable("token verification is not configured (token_audience)")
         aud = claims.get("aud")
         audiences = aud if isinstance(aud, list) else [aud]
         if expected in audiences or claims.get("client_id") == expected:

@@ -13,8 +13,13 @@ from botocore.config import Config
 
 from chalicelib.api import ApiDeps, UrlSigner
 from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
+from chalicelib.dynamo_name_index import DynamoNameIndex
+from chalicelib.dynamo_outbox import DynamoCommandOutbox
 from chalicelib.dynamo_store import DynamoRecipeStore
 from chalicelib.errors import Unavailable
+from chalicelib.fleet import FleetDeps
+from chalicelib.name_index import NameIndex
+from chalicelib.outbox import CommandOutbox
 from chalicelib.settings import UploadSettings
 from chalicelib.store import RecipeStore
 from chalicelib.upload_urls import S3UploadUrls, UploadUrls
@@ -43,16 +48,29 @@ class Deps:
     urls: UploadUrls
     verifier: Callable[[], TokenVerifier]
     signer: Callable[[], UrlSigner]
+    names: NameIndex
+    outbox: CommandOutbox
     clock: Callable[[], datetime] = field(default=_now)
 
     @property
     def api(self) -> ApiDeps:
         return ApiDeps(settings=self.settings, store=self.store, urls=self.urls, signer=self.signer, clock=self.clock)
 
+    @property
+    def fleet(self) -> FleetDeps:
+        # The CDN signer is also the policy signer: one key pair, one secret.
+        return FleetDeps(
+            api=self.api,
+            names=self.names,
+            publisher=self.publisher,
+            policy_signer=self.signer,  # type: ignore[arg-type]
+            outbox=self.outbox,
+        )
+
 
 def build_verifier(settings: UploadSettings) -> TokenVerifier:
-    if not settings.jwks_url or not settings.token_issuer:
-        raise Unavailable("token verification is not configured (jwks_url, token_issuer)")
+    if not settings.jwks_url or not settings.token_issuer or not settings.token_audience:
+        raise Unavailable("token verification is not configured (jwks_url, token_issuer, token_audience)")
     keys = JwksKeys(settings.jwks_url, min_refresh_interval_s=settings.jwks_refresh_min_interval_s)
     rules = TokenRules(
         issuer=settings.token_issuer, audience=settings.token_audience, tenant_claim=settings.tenant_claim
@@ -124,13 +142,16 @@ def _real_deps() -> Deps:
 
         return load_signer(clients.client("secretsmanager"), settings.cdn_key_secret_id)
 
+    store = DynamoRecipeStore(clients.client("dynamodb"), settings.resources.recipes_table)
     return Deps(
         settings=settings,
         publisher=platform.publisher,
         dead_letters=platform.dead_letters,
-        store=DynamoRecipeStore(clients.client("dynamodb"), settings.resources.recipes_table),
+        store=store,
         objects=platform.objects,
         urls=S3UploadUrls(_presigning_client(settings)),
         verifier=verifier,
         signer=signer,
+        names=DynamoNameIndex(clients.client("dynamodb"), settings.resources.recipes_table),
+        outbox=DynamoCommandOutbox(clients.client("dynamodb"), settings.resources.recipes_table),
     )

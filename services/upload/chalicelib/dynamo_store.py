@@ -9,10 +9,11 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib import version_claims
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
-from chalicelib.recipe_item import RECIPE_SK, from_item, to_item
+from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
 from circulion.errors import TransientError
 
@@ -47,18 +48,10 @@ class DynamoRecipeStore(RecipeStore):
         self._table = table
 
     def create(self, recipe: Recipe) -> None:
-        claim = {"pk": name_pk(recipe.tenant_id, recipe.name), "sk": f"VERSION#{recipe.version}"}
-        claim["recipe_id"] = recipe.recipe_id
         try:
             self._db.transact_write_items(
                 TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self._table,
-                            "Item": _dump(claim),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
+                    version_claims.put_claim(self._table, recipe),
                     {
                         "Put": {
                             "TableName": self._table,
@@ -82,6 +75,7 @@ class DynamoRecipeStore(RecipeStore):
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
             "ExpressionAttributeValues": _dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
             "ProjectionExpression": "sk",
+            "ConsistentRead": True,  # racing creators must see the version that beat them
         }
         while True:
             try:
@@ -147,11 +141,12 @@ class DynamoRecipeStore(RecipeStore):
         self._update(
             recipe_id,
             "SET upload_completed = :t, updated_at = :now",
-            {":t": True, ":now": now.isoformat()},
+            {":t": True, ":now": now.isoformat(), ":aborted": Status.ABORTED.value},
+            condition="attribute_exists(pk) AND #s <> :aborted",
+            names={"#s": "status"},
         )
 
     def abort(self, recipe: Recipe, now: datetime) -> bool:
-        claim = {"pk": name_pk(recipe.tenant_id, recipe.name), "sk": f"VERSION#{recipe.version}"}
         try:
             self._db.transact_write_items(
                 TransactItems=[
@@ -173,14 +168,7 @@ class DynamoRecipeStore(RecipeStore):
                             ),
                         }
                     },
-                    {
-                        "Delete": {
-                            "TableName": self._table,
-                            "Key": _dump(claim),
-                            "ConditionExpression": "recipe_id = :id",
-                            "ExpressionAttributeValues": _dump({":id": recipe.recipe_id}),
-                        }
-                    },
+                    version_claims.release_claim(self._table, recipe),
                 ]
             )
         except ClientError as exc:
@@ -193,7 +181,8 @@ class DynamoRecipeStore(RecipeStore):
         try:
             self._update(
                 recipe_id,
-                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now ADD revision :one",
+                "SET #s = :validating, validation_lease_until = :lease, updated_at = :now, "
+                "arrived_at = if_not_exists(arrived_at, :now) ADD revision :one",
                 {
                     ":validating": Status.VALIDATING.value,
                     ":waiting": Status.AWAITING_UPLOAD.value,
@@ -227,17 +216,54 @@ class DynamoRecipeStore(RecipeStore):
         if change.artifact is not None:
             sets.append("artifact = :artifact")
             values[":artifact"] = json.dumps(change.artifact.__dict__)
+        if change.milestone is not None:
+            name, at = change.milestone
+            sets.append("milestones = :milestones")  # safe to rewrite whole: the write is revision-checked
+            values[":milestones"] = milestones_json({**dict(recipe.milestones), name: at})
+        if change.distributed_at is not None:
+            sets.append("distributed_at = :distributed_at")
+            values[":distributed_at"] = change.distributed_at.isoformat()
         if change.chunk_index is not None:
             # A number set: a redelivered chunk.processed adds nothing, so the count stays exact.
             adds.append("chunks_seen :chunk")
             values[":chunk"] = {change.chunk_index}
-        self._update(
+        update = self._update_kwargs(
             recipe.recipe_id,
             f"SET {', '.join(sets)} ADD {', '.join(adds)}",
             values,
             condition="revision = :rev",
             names={"#s": "status"} if change.status is not None else None,
         )
+        if change.status not in version_claims.RELEASING:
+            self._send_update(recipe.recipe_id, update)
+            return
+        # The final status and the version's release in one transaction: never one without the other.
+        try:
+            self._db.transact_write_items(
+                TransactItems=[
+                    {"Update": update},
+                    version_claims.release_claim(self._table, recipe),
+                ]
+            )
+        except ClientError as exc:
+            codes = [r.get("Code") for r in exc.response.get("CancellationReasons") or []]
+            if codes[:1] == ["ConditionalCheckFailed"]:
+                raise StoreConflict(f"recipe {recipe.recipe_id} changed since it was read") from exc
+            if codes[1:2] != ["ConditionalCheckFailed"]:
+                raise _transient(exc, "finish recipe") from exc
+            self._send_update(recipe.recipe_id, update)  # another attempt holds the version now
+
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        fields = withdrawal_fields(recipe)
+        removed = [k for k in ("withdrawn", "restored") if k not in fields]
+        expression = (
+            f"SET #s = :status, updated_at = :now, {', '.join(f'{k} = :{k}' for k in fields)} ADD revision :one"
+        )
+        if removed:
+            expression += f" REMOVE {', '.join(removed)}"
+        values = {":status": recipe.status.value, ":now": now.isoformat(), ":one": 1, ":rev": recipe.revision}
+        values.update({f":{k}": v for k, v in fields.items()})
+        self._update(recipe.recipe_id, expression, values, condition="revision = :rev", names={"#s": "status"})
 
     def _update(
         self,
@@ -248,6 +274,16 @@ class DynamoRecipeStore(RecipeStore):
         condition: str = "attribute_exists(pk)",
         names: dict[str, str] | None = None,
     ) -> None:
+        self._send_update(recipe_id, self._update_kwargs(recipe_id, expression, values, condition, names))
+
+    def _update_kwargs(
+        self,
+        recipe_id: str,
+        expression: str,
+        values: dict[str, Any],
+        condition: str = "attribute_exists(pk)",
+        names: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "Key": _dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}),
@@ -257,6 +293,9 @@ class DynamoRecipeStore(RecipeStore):
         }
         if names:
             kwargs["ExpressionAttributeNames"] = names
+        return kwargs
+
+    def _send_update(self, recipe_id: str, kwargs: dict[str, Any]) -> None:
         try:
             self._db.update_item(**kwargs)
         except ClientError as exc:

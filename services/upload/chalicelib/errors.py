@@ -26,6 +26,13 @@ class Unauthorized(ApiError):
     code = "unauthorized"
 
 
+class Forbidden(ApiError):
+    """The token's roles do not allow this route (``details`` names the role it lacks)."""
+
+    status = 403
+    code = "forbidden"
+
+
 class NotFound(ApiError):
     """No such recipe for this tenant (another tenant's recipe looks the same)."""
 
@@ -51,6 +58,19 @@ class VersionTaken(Conflict):
     """Versions are immutable: this name already has this version."""
 
     code = "version_taken"
+
+
+class Gone(ApiError):
+    """The recipe was withdrawn: it is never served again until restored."""
+
+    status = 410
+    code = "withdrawn"
+
+
+class VersionsExhausted(Conflict):
+    """The automatic next version would be past the highest version the API accepts."""
+
+    code = "versions_exhausted"
 
 
 class PayloadTooLarge(ApiError):

@@ -7,10 +7,12 @@ import logging
 from collections.abc import Sequence
 from datetime import timedelta
 
+from chalicelib import names_projection, pipeline_metrics
 from chalicelib.bootstrap import Deps
 from chalicelib.content_check import check_object
 from chalicelib.errors import StoreConflict
 from chalicelib.notifications import NotificationIgnored, ObjectArrived
+from chalicelib.outbox import settle_outcome
 from chalicelib.projection import State, project
 from chalicelib.recipe import CONTENT_KINDS, Recipe, Status
 from circulion import log
@@ -101,6 +103,7 @@ def _description(recipe: Recipe) -> RecipeDescription:
         content_type=recipe.content_type,
         size_bytes=recipe.size,
         sha256=recipe.sha256,
+        file_name=recipe.file_name,
     )
 
 
@@ -120,18 +123,27 @@ def _tag(deps: Deps, bucket: str, key: str, version_id: str | None, status: str,
 
 
 def track_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
-    """Project one lifecycle event onto the recipe's record (see :mod:`chalicelib.projection`)."""
+    """Project one lifecycle event onto the recipe's record (see :mod:`chalicelib.projection`),
+    then onto the names index (:mod:`chalicelib.names_projection`)."""
+    _project_status(message, deps)
+    names_projection.observe(message, deps.store, deps.names)
+    settle_outcome(message, deps.outbox)
+    return []
+
+
+def _project_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
     for _ in range(APPLY_ATTEMPTS):
         recipe = deps.store.get(message.recipe_id)
         if recipe is None or recipe.tenant_id != message.tenant_id:
             _log.warning("event for an unknown recipe ignored", extra=log.fields(type=message.type))
             return []
-        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total), message)
+        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total, recipe.moments()), message)
         if change is None:
             return []
         try:
             deps.store.apply(recipe, change, deps.clock())
         except StoreConflict:
             continue  # another event changed the record since we read it: recompute
+        pipeline_metrics.emit_for_change(recipe, change)
         return []
     raise TransientError(f"recipe {message.recipe_id} kept changing; will retry")

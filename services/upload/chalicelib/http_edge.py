@@ -42,7 +42,10 @@ _CHALICE_CODES = {
 
 def error_response(status: int, code: str, message: str, details: object = None) -> Response:
     body = {"error": {"code": code, "message": message, "details": details}}
-    return Response(body=body, status_code=status, headers={"Content-Type": "application/json"})
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    if status in (429, 503):
+        headers["Retry-After"] = "1"  # all our 503s are brief: a dependency or a version race
+    return Response(body=body, status_code=status, headers=headers)
 
 
 def json_response(model: BaseModel, status: int = 200) -> Response:

@@ -7,7 +7,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, field_validator
 
-from chalicelib.recipe import VERSION_PATTERN, Status, name_problem
+from chalicelib.fleet_models import RestorationView, WithdrawalView
+from chalicelib.recipe import VERSION_PATTERN, Status, file_name_problem, name_problem
+from circulion.identifiers import SHA256_HEX, field_pattern
 
 ContentType = Literal["application/json", "application/x-ndjson", "application/octet-stream"]
 
@@ -24,12 +26,39 @@ class CreateRecipe(Request):
     """``POST /recipes``: declare a file before sending it."""
 
     name: Annotated[StrictStr, Field(min_length=1, max_length=128, examples=["screw-removal"])]
-    version: Annotated[StrictStr | None, Field(default=None, pattern=VERSION_PATTERN.pattern, examples=["1.2.0"])] = (
-        None
-    )
+    version: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            pattern=field_pattern(VERSION_PATTERN.pattern),
+            description=(
+                "MAJOR.MINOR.PATCH; omitted: the one after the name's highest. A version is taken while its "
+                "upload is in flight, DISTRIBUTED or FAILED; a REJECTED or ABORTED upload gives it back."
+            ),
+            examples=["1.2.0"],
+        ),
+    ] = None
     size: Annotated[StrictInt, Field(gt=0, description="bytes")]
-    sha256: Annotated[StrictStr, Field(pattern=r"^[0-9a-fA-F]{64}$")]
+    sha256: Annotated[StrictStr, Field(pattern=field_pattern(SHA256_HEX))]
     content_type: ContentType
+    file_name: Annotated[
+        StrictStr | None,
+        Field(
+            default=None,
+            min_length=1,
+            max_length=255,
+            description="the file's own name (no directory), kept as the file's name inside the archive",
+            examples=["arm.ndjson"],
+        ),
+    ] = None
+
+    @field_validator("file_name")
+    @classmethod
+    def _plain_file_name(cls, value: str | None) -> str | None:
+        problem = None if value is None else file_name_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("name")
     @classmethod
@@ -117,6 +146,8 @@ class RecipeView(Response):
     progress: Progress
     errors: list[dict[str, Any]]
     artifact: ArtifactView | None = None
+    withdrawn: WithdrawalView | None = None
+    restored: RestorationView | None = None
 
 
 class RecipeList(Response):

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from circulion import log
+from circulion import identifiers, log
 from circulion.contracts.envelope import Envelope, Payload
 from circulion.errors import CirculionError, MalformedMessage
 from circulion.lambda_types import SqsRecord
@@ -23,7 +23,7 @@ from circulion.messages import record_body
 
 _log = logging.getLogger("circulion.upload.notifications")
 
-KEY_PATTERN = re.compile(r"^incoming/(?P<tenant>[A-Za-z0-9][A-Za-z0-9._-]{0,127})/(?P<recipe>[0-9a-f]{32})$")
+KEY_PATTERN = re.compile(rf"incoming/(?P<tenant>{identifiers.TENANT_ID})/(?P<recipe>{identifiers.RECIPE_ID})")
 UNKNOWN = "-"
 """Placeholder recipe/tenant of an ignored notification (the envelope requires both)."""
 
@@ -94,7 +94,7 @@ def parse_notification(record: SqsRecord, traces: TraceLookup | None = None) -> 
     key = unquote_plus(str(obj.get("key", "")))
     if not event_name.startswith("ObjectCreated:"):
         return _ignored("not_object_created", f"{event_name} {key}")
-    match = KEY_PATTERN.match(key)
+    match = KEY_PATTERN.fullmatch(key)
     if not match or not bucket:
         return _ignored("unexpected_key", f"s3://{bucket}/{key}")
     recipe_id = match["recipe"]

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from chalicelib import openapi_fleet, recipe_schemas
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -20,15 +21,24 @@ from chalicelib.models import (
     RecipeList,
     RecipeView,
 )
-from chalicelib.recipe import Status
+from chalicelib.recipe import NAME_PATTERN, Status
+from chalicelib.settings import MIB, UploadSettings
+from circulion.identifiers import field_pattern
 
 REF = "#/components/schemas/{model}"
 _ERRORS = {
     "400": "invalid request",
     "401": "missing, expired or invalid token",
+    "403": "the token's role does not allow this (code forbidden)",
     "404": "no such recipe for this tenant",
     "409": "the recipe's state does not allow this",
+    "405": "the path does not take this method (the Allow header lists those it takes)",
+    "413": "the declared size is above the limit (details in the message)",
+    "415": "the body is not application/json",
+    "410": "the recipe was withdrawn (code withdrawn)",
 }
+_WITH_BODY = ("415",)
+"""Errors every operation with a JSON request body may return on top of its own."""
 
 
 def _ref(model: type[BaseModel]) -> dict[str, str]:
@@ -55,7 +65,7 @@ def _op(
         "summary": summary,
         "responses": {status: {"description": "success", **_json(ok)}},
     }
-    for code in errors if auth else ():
+    for code in (*errors, "405", *(_WITH_BODY if body is not None else ())) if auth else ():
         op["responses"][code] = {"description": _ERRORS[code], **_json(ErrorBody)}
     if not auth:
         op["security"] = []
@@ -87,6 +97,7 @@ def document() -> str:
         Download,
         Health,
         ErrorBody,
+        *openapi_fleet.MODELS,
     ]
     _, schemas = models_json_schema([(m, "validation") for m in models], ref_template=REF)
     list_params = [
@@ -109,7 +120,7 @@ def document() -> str:
                 RecipeCreated,
                 status="201",
                 body=CreateRecipe,
-                errors=("400", "401", "409"),
+                errors=("400", "401", "409", "413"),
             ),
             "get": _op(
                 "listRecipes",
@@ -144,6 +155,13 @@ def document() -> str:
             )
         },
     }
+    _document_limits(schemas["$defs"]["CreateRecipe"]["properties"])
+    paths.update(openapi_fleet.paths(_op, _query, RecipeView))
+    openapi_fleet.document_roles(paths, {"description": _ERRORS["403"], **_json(ErrorBody)})
+    paths["/recipes/{recipe_id}/download"]["get"]["responses"]["410"] = {
+        "description": _ERRORS["410"],
+        **_json(ErrorBody),
+    }
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "CIRCU-LI-ION upload API", "version": "1.0.0"},
@@ -153,5 +171,26 @@ def document() -> str:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
         "security": [{"bearer": []}],
+        **recipe_schemas.openapi_links(),
     }
+    paths.update(recipe_schemas.openapi_paths())
     return json.dumps(doc)
+
+
+def _document_limits(properties: dict[str, Any]) -> None:
+    """What the validators check beyond the field types: the name rule and the size limits.
+
+    The rule is documented, not enforced, by the schema: the validator's own message is
+    clearer than pydantic's pattern error. The limits are the defaults; a deployment may
+    configure others, and a 413 names the one it applies."""
+    defaults = UploadSettings.model_fields
+    max_size = defaults["max_size_bytes"].default
+    max_document = defaults["max_document_bytes"].default
+    # JSON Schema patterns match anywhere in the string: anchor the whole-string rule.
+    properties["name"]["pattern"] = field_pattern(NAME_PATTERN.pattern)
+    properties["name"]["description"] = "letters, digits, '.', '_' and '-', starting with a letter or digit; no '..'"
+    properties["size"]["maximum"] = max_size
+    properties["size"]["description"] = (
+        f"bytes; at most {max_size} ({max_size // (1024 * MIB)} GiB), "
+        f"and at most {max_document} ({max_document // MIB} MiB) for application/json"
+    )

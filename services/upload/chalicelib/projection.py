@@ -15,10 +15,12 @@ event changes nothing). Events arrive out of order and more than once, so:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from chalicelib.recipe import Artifact, Status, rank
+from chalicelib.timings import MILESTONE_OF_EVENT
 from circulion.contracts import (
     ChunkProcessed,
     Envelope,
@@ -43,7 +45,9 @@ _TARGET: dict[str, Status] = {
     "recipe.failed": Status.FAILED,
 }
 
-_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED})
+# WITHDRAWN is an operator's decision: no lifecycle event (a redelivered recipe.distributed
+# of the withdrawn version included) may undo it; only a restore request does.
+_FINAL = frozenset({Status.REJECTED, Status.DISTRIBUTED, Status.ABORTED, Status.WITHDRAWN})
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class State:
     status: Status
     failed_at: datetime | None = None
     chunks_total: int | None = None
+    milestones: Mapping[str, datetime] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,8 @@ class Change:
     chunk_index: int | None = None
     errors: tuple[dict[str, object], ...] = ()
     artifact: Artifact | None = None
+    milestone: tuple[str, datetime] | None = None
+    distributed_at: datetime | None = None
 
 
 def next_status(state: State, event_type: str, occurred_at: datetime) -> Status | None:
@@ -103,6 +110,9 @@ def _details(state: State, event: Envelope) -> dict[str, object]:
         details["chunks_total"] = total
     if isinstance(event, ChunkProcessed):
         details["chunk_index"] = event.payload.chunk.index
+    milestone = MILESTONE_OF_EVENT.get(event.type)
+    if milestone is not None and milestone not in state.milestones:
+        details["milestone"] = (milestone, event.occurred_at)
     if isinstance(event, RecipeRejected):
         details["errors"] = tuple(
             {"stage": event.payload.stage, **issue.model_dump(exclude_none=True)}
@@ -118,6 +128,7 @@ def _details(state: State, event: Envelope) -> dict[str, object]:
     if isinstance(event, RecipeDistributed):
         a = event.payload.artifact
         details["artifact"] = Artifact(a.bucket, a.key, a.size_bytes, a.sha256, event.payload.download_path)
+        details["distributed_at"] = event.occurred_at
     return details
 
 

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chalicelib.recipe import Artifact, Multipart, Recipe, Status
+from chalicelib.recipe import Artifact, Multipart, Recipe, Restoration, Status, Withdrawal
 from chalicelib.store import created_sk, recipe_pk, tenant_pk
 
 RECIPE_SK = "RECIPE"
@@ -42,13 +42,51 @@ def to_item(recipe: Recipe) -> dict[str, Any]:
         item["part_count"] = recipe.multipart.part_count
     if recipe.trace_header:
         item["trace_header"] = recipe.trace_header
+    if recipe.file_name:
+        item["file_name"] = recipe.file_name
     if recipe.chunks_total is not None:
         item["chunks_total"] = recipe.chunks_total
     if recipe.artifact:
         item["artifact"] = json.dumps(recipe.artifact.__dict__)
     if recipe.failed_at:
         item["failed_at"] = recipe.failed_at.isoformat()
+    if recipe.arrived_at:
+        item["arrived_at"] = recipe.arrived_at.isoformat()
+    if recipe.milestones:
+        item["milestones"] = milestones_json(dict(recipe.milestones))
+    item.update(withdrawal_fields(recipe))
     return item
+
+
+def withdrawal_fields(recipe: Recipe) -> dict[str, Any]:
+    """The withdraw/restore attributes (JSON strings; absent ones are removed on update)."""
+    fields: dict[str, Any] = {"withdrawal_sequence": recipe.withdrawal_sequence}
+    if recipe.distributed_at:
+        fields["distributed_at"] = recipe.distributed_at.isoformat()
+    if recipe.withdrawn:
+        w = recipe.withdrawn
+        fields["withdrawn"] = json.dumps({"by": w.by, "at": w.at.isoformat(), "reason": w.reason})
+    if recipe.restored:
+        fields["restored"] = json.dumps({"by": recipe.restored.by, "at": recipe.restored.at.isoformat()})
+    return fields
+
+
+def _withdrawal(raw: object) -> Withdrawal | None:
+    if not raw:
+        return None
+    w = json.loads(str(raw))
+    return Withdrawal(by=str(w["by"]), at=datetime.fromisoformat(w["at"]), reason=str(w["reason"]))
+
+
+def _restoration(raw: object) -> Restoration | None:
+    if not raw:
+        return None
+    r = json.loads(str(raw))
+    return Restoration(by=str(r["by"]), at=datetime.fromisoformat(r["at"]))
+
+
+def milestones_json(milestones: dict[str, datetime]) -> str:
+    return json.dumps({name: at.isoformat() for name, at in sorted(milestones.items())})
 
 
 def from_item(item: dict[str, Any]) -> Recipe:
@@ -81,4 +119,13 @@ def from_item(item: dict[str, Any]) -> Recipe:
         failed_at=datetime.fromisoformat(item["failed_at"]) if item.get("failed_at") else None,
         validation_lease_until=datetime.fromisoformat(lease) if lease else None,
         revision=int(item.get("revision", 0)),
+        file_name=str(item["file_name"]) if item.get("file_name") else None,
+        arrived_at=datetime.fromisoformat(item["arrived_at"]) if item.get("arrived_at") else None,
+        milestones=tuple(
+            (str(name), datetime.fromisoformat(at)) for name, at in json.loads(item.get("milestones", "{}")).items()
+        ),
+        distributed_at=datetime.fromisoformat(item["distributed_at"]) if item.get("distributed_at") else None,
+        withdrawn=_withdrawal(item.get("withdrawn")),
+        restored=_restoration(item.get("restored")),
+        withdrawal_sequence=int(item.get("withdrawal_sequence", 0)),
     )

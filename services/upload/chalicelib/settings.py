@@ -45,3 +45,5 @@ class UploadSettings(Settings):
     cdn_base_url: str | None = None
     cdn_key_secret_id: str = "circulion/cdn-signing-key"  # noqa: S105 - a secret name, not a secret
     download_url_ttl_s: int = Field(default=900, gt=0)
+    edge_credential_ttl_s: int = Field(default=12 * 3600, gt=0, le=7 * 24 * 3600)
+    """Lifetime of the custom-policy credential ``GET /names/{name}/latest`` hands robots."""

@@ -100,7 +100,8 @@ class RecipeStore(abc.ABC):
 
     @abc.abstractmethod
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
-        """Record that the multipart upload was completed (idempotent)."""
+        """Record that the multipart upload was completed (idempotent); ``StoreConflict`` if an
+        abort won the race (the recipe is ``ABORTED``)."""
 
     @abc.abstractmethod
     def abort(self, recipe: Recipe, now: datetime) -> bool:
@@ -115,3 +116,8 @@ class RecipeStore(abc.ABC):
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
         """Write a projection change computed from ``recipe``; ``StoreConflict`` if the record
         changed since it was read."""
+
+    @abc.abstractmethod
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        """Write ``recipe``'s status and withdraw/restore fields, if the record is still at
+        ``recipe.revision``; ``StoreConflict`` if it changed since it was read."""

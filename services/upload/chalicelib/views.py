@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from chalicelib.fleet_models import RestorationView, WithdrawalView
 from chalicelib.models import ArtifactView, Progress, RecipeView
 from chalicelib.recipe import Recipe
 
@@ -28,7 +29,14 @@ def recipe_view(recipe: Recipe) -> RecipeView:
         progress=Progress(chunks_total=recipe.chunks_total, chunks_done=recipe.chunks_done),
         errors=[dict(e) for e in recipe.errors],
         artifact=artifact,
+        withdrawn=withdrawal_view(recipe),
+        restored=RestorationView(by=recipe.restored.by, at=recipe.restored.at) if recipe.restored else None,
     )
+
+
+def withdrawal_view(recipe: Recipe) -> WithdrawalView | None:
+    w = recipe.withdrawn
+    return WithdrawalView(by=w.by, at=w.at, reason=w.reason) if w else None
 
 
 def validation_details(exc: ValidationError) -> list[dict[str, Any]]:

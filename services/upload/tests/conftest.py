@@ -18,6 +18,7 @@ from chalicelib.settings import MIB, UploadSettings
 from circulion.adapters.event_bus import Publisher
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
 from tests.fakes import AUDIENCE, ISSUER, FakeSigner, FakeUploadUrls, InMemoryRecipeStore, TestIssuer
+from tests.name_fakes import InMemoryCommandOutbox, InMemoryNameIndex
 
 _ISSUER = TestIssuer()
 
@@ -30,6 +31,7 @@ class World:
     bus: InMemoryEventBus
     dead_letters: InMemoryDeadLetters
     issuer: TestIssuer
+    outbox: InMemoryCommandOutbox
 
 
 @pytest.fixture
@@ -54,6 +56,7 @@ def world() -> Iterator[World]:
         TokenRules(issuer=ISSUER, audience=AUDIENCE),
     )
     signer = FakeSigner()
+    outbox = InMemoryCommandOutbox()
     deps = bootstrap.Deps(
         settings=settings,
         publisher=Publisher(bus),
@@ -63,9 +66,11 @@ def world() -> Iterator[World]:
         urls=FakeUploadUrls(objects),
         verifier=lambda: verifier,
         signer=lambda: signer,
+        names=InMemoryNameIndex(store),
+        outbox=outbox,
     )
     bootstrap.use(deps)
     try:
-        yield World(deps, store, objects, bus, dead, _ISSUER)
+        yield World(deps, store, objects, bus, dead, _ISSUER, outbox)
     finally:
         bootstrap.use(None)

@@ -19,6 +19,7 @@ from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
 from chalicelib.store import ListQuery, Page, RecipeStore, created_sk, decode_cursor, encode_cursor, tenant_pk
 from chalicelib.upload_urls import PresignedRequest, UploadedPart, UploadUrls
+from chalicelib.version_claims import RELEASING
 from circulion.testing import InMemoryObjectStore
 
 ISSUER = "http://issuer.test"
@@ -74,6 +75,8 @@ class InMemoryRecipeStore(RecipeStore):
         return Page([copy.deepcopy(r) for r in page], cursor)
 
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
+        if self.recipes[recipe_id].status is Status.ABORTED:
+            raise StoreConflict("the upload was aborted")
         self.recipes[recipe_id] = replace(self.recipes[recipe_id], upload_completed=True, updated_at=now)
 
     def abort(self, recipe: Recipe, now: datetime) -> bool:
@@ -96,7 +99,12 @@ class InMemoryRecipeStore(RecipeStore):
         if not free:
             return False
         self.recipes[recipe_id] = replace(
-            r, status=Status.VALIDATING, validation_lease_until=lease_until, updated_at=now, revision=r.revision + 1
+            r,
+            status=Status.VALIDATING,
+            validation_lease_until=lease_until,
+            updated_at=now,
+            revision=r.revision + 1,
+            arrived_at=r.arrived_at or now,
         )
         return True
 
@@ -118,7 +126,28 @@ class InMemoryRecipeStore(RecipeStore):
             updated = replace(updated, errors=change.errors)
         if change.artifact is not None:
             updated = replace(updated, artifact=change.artifact)
+        if change.milestone is not None:
+            updated = replace(updated, milestones=(*current.milestones, change.milestone))
+        if change.distributed_at is not None:
+            updated = replace(updated, distributed_at=change.distributed_at)
         self.recipes[recipe.recipe_id] = updated
+        claim = (recipe.tenant_id, recipe.name, recipe.version)
+        if change.status in RELEASING and self.claims.get(claim) == recipe.recipe_id:
+            del self.claims[claim]
+
+    def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
+        current = self.recipes[recipe.recipe_id]
+        if current.revision != recipe.revision:
+            raise StoreConflict("changed since read")
+        self.recipes[recipe.recipe_id] = replace(
+            current,
+            status=recipe.status,
+            withdrawn=recipe.withdrawn,
+            restored=recipe.restored,
+            withdrawal_sequence=recipe.withdrawal_sequence,
+            updated_at=now,
+            revision=current.revision + 1,
+        )
 
 
 @dataclass

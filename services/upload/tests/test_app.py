@@ -233,6 +233,36 @@ def test_download_is_409_until_distributed_then_signed(client: Any, world: World
     assert body["sha256"] == "a" * 64 and body["size"] == 10
 
 
+def test_the_files_own_name_is_kept_and_must_be_a_plain_file_name(client: Any, world: World) -> None:
+    r = create(client, world, file_name="bad.recipe")
+    assert r.status_code == 201
+    assert world.store.recipes[json.loads(r.body)["recipe_id"]].file_name == "bad.recipe"
+    for bad in ("../x", "dir/x", "a\\b", "..", "a\nb", ""):
+        assert_error(create(client, world, file_name=bad), 400, "validation_failed")
+
+
+def test_download_of_a_rejected_recipe_does_not_say_not_yet(client: Any, world: World) -> None:
+    rid = json.loads(create(client, world).body)["recipe_id"]
+    waiting = assert_error(call(client, world, "GET", f"/recipes/{rid}/download"), 409, "not_distributed")
+    assert waiting["message"] == "the recipe is AWAITING_UPLOAD, not DISTRIBUTED yet"
+    recipe = world.store.recipes[rid]
+    world.store.recipes[rid] = recipe.__class__(**{**recipe.__dict__, "status": Status.REJECTED})
+    rejected = assert_error(call(client, world, "GET", f"/recipes/{rid}/download"), 409, "not_distributed")
+    assert rejected["message"] == "the recipe is REJECTED and will not be distributed"
+
+
+def test_openapi_documents_every_error_status_the_name_rule_and_the_size_limit(client: Any) -> None:
+    doc = json.loads(client.http.get("/openapi.json").body)
+    create_op = doc["paths"]["/recipes"]["post"]["responses"]
+    assert {"400", "401", "405", "409", "413", "415"} <= set(create_op)
+    assert {"405", "415"} <= set(doc["paths"]["/recipes/{recipe_id}/complete"]["post"]["responses"])
+    assert "405" in doc["paths"]["/recipes/{recipe_id}"]["get"]["responses"]
+    fields = doc["components"]["schemas"]["CreateRecipe"]["properties"]
+    assert fields["name"]["pattern"].startswith("^[A-Za-z0-9]")
+    assert fields["size"]["maximum"] == 50 * 1024 * MIB
+    assert "64 MiB" in fields["size"]["description"]
+
+
 def test_openapi_document_is_openapi_3(client: Any) -> None:
     doc = json.loads(client.http.get("/openapi.json").body)
     assert doc["openapi"].startswith("3.")

@@ -37,6 +37,7 @@ def make(n: int, tenant: str = "acme", name: str = "n", **kw: object) -> Recipe:
         key=object_key(tenant, rid),
         multipart=Multipart("u1", 5, 3),
         trace_header="Root=1-x-y",
+        file_name="arm run.json",
     )
     return replace(recipe, **kw)  # type: ignore[arg-type]
 
@@ -140,3 +141,59 @@ def test_abort_only_while_waiting_and_releases_the_version(store: RecipeStore) -
     got = store.get(other.recipe_id)
     assert got is not None and got.status is Status.ABORTED
     store.create(replace(other, recipe_id="d" * 32))  # the version is free again
+
+
+def test_the_arrival_is_kept_from_the_first_claim_and_milestones_accumulate(store: RecipeStore) -> None:
+    recipe = make(1)
+    store.create(recipe)
+    first = utc(2026, 1, 2)
+    assert store.claim_validation(recipe.recipe_id, first, first + timedelta(minutes=5))
+    assert store.claim_validation(recipe.recipe_id, first + timedelta(minutes=6), first + timedelta(minutes=11))
+    for name, minutes in (("validated", 7), ("split", 8)):
+        current = store.get(recipe.recipe_id)
+        assert current is not None
+        store.apply(current, Change(milestone=(name, first + timedelta(minutes=minutes))), first)
+    got = store.get(recipe.recipe_id)
+    assert got is not None and got.arrived_at == first
+    assert got.moments() == {
+        "arrived": first,
+        "validated": first + timedelta(minutes=7),
+        "split": first + timedelta(minutes=8),
+    }
+
+
+def test_an_aborted_upload_cannot_be_marked_completed(store: RecipeStore) -> None:
+    recipe = make(1)
+    store.create(recipe)
+    assert store.abort(recipe, utc(2026, 1, 2))
+    with pytest.raises(StoreConflict):
+        store.mark_upload_completed(recipe.recipe_id, utc(2026, 1, 3))
+    got = store.get(recipe.recipe_id)
+    assert got is not None and got.status is Status.ABORTED and not got.upload_completed
+
+
+def test_a_rejected_attempt_releases_its_version_and_a_distributed_one_keeps_it(store: RecipeStore) -> None:
+    rejected, distributed = make(1), make(2)
+    for recipe in (rejected, distributed):
+        store.create(recipe)
+    store.apply(rejected, Change(status=Status.REJECTED, errors=({"code": "bad_value"},)), utc(2026, 1, 2))
+    store.apply(distributed, Change(status=Status.DISTRIBUTED), utc(2026, 1, 2))
+    assert store.versions("acme", "n") == ["1.0.2"]
+    store.create(replace(rejected, recipe_id="d" * 32))  # the corrected recipe, same version
+    with pytest.raises(VersionTaken):
+        store.create(replace(distributed, recipe_id="e" * 32))
+    got = store.get(rejected.recipe_id)
+    assert got is not None and got.status is Status.REJECTED  # the attempt itself stays visible
+
+
+def test_releasing_never_frees_another_attempts_claim(store: RecipeStore) -> None:
+    first = make(1)
+    store.create(first)
+    assert store.abort(first, utc(2026, 1, 2))
+    second = replace(first, recipe_id="d" * 32, status=Status.AWAITING_UPLOAD)
+    store.create(second)  # the version, claimed again after the abort
+    current = store.get(first.recipe_id)
+    assert current is not None
+    store.apply(current, Change(status=Status.REJECTED), utc(2026, 1, 3))  # a late rejection of the first
+    with pytest.raises(VersionTaken):
+        store.create(replace(first, recipe_id="e" * 32))

@@ -70,6 +70,15 @@ def test_valid_upload_is_validated_once_even_with_two_notifications(world: World
     assert world.objects.head(BUCKET, object_key("acme", RID)).tags == {"circulion-status": "validated"}
 
 
+def test_the_uploaded_files_name_travels_with_the_validated_recipe(world: World) -> None:
+    data = b'{"step_id": 1}\n'
+    add_recipe(world, data, file_name="bad.recipe")
+    version = world.objects.put_bytes(BUCKET, object_key("acme", RID), data)
+    assert run(s3_body(object_key("acme", RID), len(data), version)) == {"batchItemFailures": []}
+    (validated,) = world.bus.of_type("recipe.validated")
+    assert validated.payload.recipe.file_name == "bad.recipe"  # type: ignore[attr-defined]
+
+
 def test_size_and_checksum_mismatch_are_rejected_tagged_and_kept(world: World) -> None:
     add_recipe(world, b'{"a": 1}\n')
     world.objects.put_bytes(BUCKET, object_key("acme", RID), b'{"a": 2}\n')

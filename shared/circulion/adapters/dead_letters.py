@@ -13,11 +13,17 @@ import json
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from circulion.dead_letter_attributes import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
 from circulion.lambda_types import SqsRecord
 
-REASON_ATTRIBUTE = "failure_reason"
-FUNCTION_ATTRIBUTE = "failed_function"
-SOURCE_ATTRIBUTE = "source_queue"
+__all__ = [
+    "FUNCTION_ATTRIBUTE",
+    "REASON_ATTRIBUTE",
+    "SOURCE_ATTRIBUTE",
+    "DeadLetters",
+    "RedrivePolicy",
+    "SqsDeadLetters",
+]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,15 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field, TypeAdapter
 
+from circulion.contracts.artifacts import ArtifactRef as ArtifactRef  # noqa: PLC0414 - explicit re-export: it lived here
 from circulion.contracts.envelope import Channel, Envelope, Payload
+from circulion.contracts.withdrawals import (
+    RecipeRestored,
+    RecipeRestoreRequested,
+    RecipeWithdrawalRequested,
+    RecipeWithdrawn,
+)
+from circulion.identifiers import SHA256_HEX_LOWER, field_pattern
 
 RecipeKind = Literal["document", "stream", "asset"]
 """How a recipe is processed: one JSON document, an NDJSON stream, or opaque bytes."""
@@ -53,7 +61,10 @@ class RecipeDescription(Payload):
     version: str
     content_type: str
     size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
+    file_name: str | None = Field(
+        default=None, max_length=255, description="the uploaded file's own name, kept inside the archive"
+    )
 
 
 # --- upload ---------------------------------------------------------------------------
@@ -142,7 +153,7 @@ class StepIdRange(Payload):
 class ChunkProcessedPayload(Payload):
     chunk: ChunkSpan
     total_chunks: int = Field(ge=1)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    sha256: str = Field(pattern=field_pattern(SHA256_HEX_LOWER))
     crc32: int = Field(ge=0, le=0xFFFFFFFF)
     segment: ObjectRef
     segment_size: int = Field(ge=0, description="compressed bytes in the deflate segment")
@@ -175,14 +186,6 @@ class RecipeMergeStarted(Envelope):
 
     type: Literal["recipe.merge_started"] = "recipe.merge_started"
     payload: RecipeMergeStartedPayload
-
-
-class ArtifactRef(Payload):
-    bucket: str
-    key: str
-    size_bytes: int = Field(ge=0)
-    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
-    version_id: str | None = None
 
 
 class RecipeMergedPayload(Payload):
@@ -239,7 +242,11 @@ AnyMessage = Annotated[
     | RecipeMergeStarted
     | RecipeMerged
     | RecipeFailed
-    | RecipeDistributed,
+    | RecipeDistributed
+    | RecipeWithdrawalRequested
+    | RecipeRestoreRequested
+    | RecipeWithdrawn
+    | RecipeRestored,
     Field(discriminator="type"),
 ]
 
@@ -257,6 +264,10 @@ MESSAGE_TYPES: dict[str, type[Envelope]] = {
         RecipeMerged,
         RecipeFailed,
         RecipeDistributed,
+        RecipeWithdrawalRequested,
+        RecipeRestoreRequested,
+        RecipeWithdrawn,
+        RecipeRestored,
     )
 }
 """Message class by its ``type`` string."""

@@ -4,6 +4,13 @@
 * a **stream** (``application/x-ndjson``) is a :class:`RecipeHeader` line, then one
   :data:`Step` per line, step ids strictly increasing through the whole stream;
 * an **asset** is opaque bytes and has no model.
+
+The pipeline's validation lives here too, so the chunk workers, the merger and
+``circulion validate`` run one copy: :mod:`~circulion.recipes.scanning` (which records a
+byte range owns), :mod:`~circulion.recipes.chunk_validation` (one range),
+:mod:`~circulion.recipes.merge` (the report), :mod:`~circulion.recipes.content_sniff` (the
+upload's first check) and :mod:`~circulion.recipes.file_validation` (a whole local file, in
+parallel). :mod:`~circulion.recipes.json_schema` publishes the format as JSON Schema.
 """
 
 from circulion.recipes.document import RecipeDocument

@@ -17,13 +17,9 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from circulion.recipes.document import RecipeDocument
 from circulion.recipes.safety import RecipeHeader, SafetyChecks
+from circulion.recipes.schema_problems import document_schema_problems, schema_problems
 from circulion.recipes.steps import MAX_STEP_ID, STEP, Step, limit_table, limit_violations
 from circulion.recipes.strict_json import Problem, loads
-
-MAX_SCHEMA_PROBLEMS = 5
-"""Schema errors reported per record: one broken record must not flood the report."""
-
-MAX_MESSAGE = 500
 
 
 @dataclass(frozen=True)
@@ -67,7 +63,7 @@ def check_header(data: bytes) -> HeaderCheck:
     try:
         return HeaderCheck(RecipeHeader.model_validate(parsed))
     except ValidationError as exc:
-        return HeaderCheck(None, _schema_problems(exc, "header"))
+        return HeaderCheck(None, schema_problems(exc, "header"))
 
 
 def check_step(data: bytes, safety: SafetyChecks | None) -> StepCheck:
@@ -84,7 +80,7 @@ def check_step(data: bytes, safety: SafetyChecks | None) -> StepCheck:
     try:
         step = STEP.validate_python(parsed)
     except ValidationError as exc:
-        return StepCheck(step_id, _schema_problems(exc, "step", step_id))
+        return StepCheck(step_id, schema_problems(exc, "step", step_id))
     return StepCheck(step.step_id, _limits(step, safety))
 
 
@@ -100,7 +96,7 @@ def check_document(data: bytes) -> DocumentCheck:
     except ValidationError as exc:
         raw_steps = parsed.get("steps")
         count = len(raw_steps) if isinstance(raw_steps, list) else 0
-        return DocumentCheck(count, problems=_schema_problems(exc, "document"))
+        return DocumentCheck(count, problems=document_schema_problems(exc, raw_steps))
     problems: list[Problem] = []
     previous: int | None = None
     for step in document.steps:
@@ -285,11 +281,3 @@ def _limits(step: Step, safety: SafetyChecks | None) -> list[Problem]:
         )
         for v in limit_violations(step, safety)
     ]
-
-
-def _schema_problems(exc: ValidationError, what: str, step_id: int | None = None) -> list[Problem]:
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False)[:MAX_SCHEMA_PROBLEMS]:
-        where = ".".join(str(part) for part in error["loc"]) or what
-        problems.append(Problem("schema_violation", f"{what} {where}: {error['msg']}"[:MAX_MESSAGE], step_id=step_id))
-    return problems

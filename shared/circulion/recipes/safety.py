@@ -6,7 +6,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SEMVER = r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$"
+from circulion.identifiers import field_pattern
+
+SEMVER = r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
 
 
 class _Strict(BaseModel):
@@ -31,7 +33,7 @@ class RecipeHeader(_Strict):
 
     recipe_id: str | None = Field(default=None, min_length=1, max_length=64)
     name: str = Field(min_length=1, max_length=128)
-    version: str = Field(pattern=SEMVER, max_length=64)
+    version: str = Field(pattern=field_pattern(SEMVER), max_length=64)
     description: str | None = Field(default=None, max_length=4096)
     robot: Robot
     safety_checks: SafetyChecks

@@ -42,50 +42,68 @@ class Pose(_Strict):
 
 
 class RecognizeParameters(_Strict):
+    """Find the target with the vision model before touching it."""
+
     object_class: str = Field(min_length=1, max_length=128)
     min_confidence: Annotated[float, Field(allow_inf_nan=False, ge=0, le=1)] = 0.8
     model_asset: str | None = Field(default=None, max_length=1024)
 
 
 class UnscrewParameters(_Strict):
+    """Undo a screw or bolt with the nutrunner."""
+
     torque_nm: Annotated[float, Field(allow_inf_nan=False, gt=0, le=50)]
     turns: Annotated[float, Field(allow_inf_nan=False, gt=0, le=200)] | None = None
     bit: str | None = Field(default=None, max_length=64)
 
 
 class RemoveParameters(_Strict):
+    """Pull a loosened part free."""
+
     force_n: Annotated[float, Field(allow_inf_nan=False, gt=0, le=5000)]
     direction: Literal["up", "down", "left", "right", "forward", "back"] = "up"
 
 
 class PickParameters(_Strict):
+    """Grip a part."""
+
     grip_force_n: Annotated[float, Field(allow_inf_nan=False, gt=0, le=1000)]
     gripper: Literal["parallel", "vacuum", "magnetic"] = "parallel"
 
 
 class PlaceParameters(_Strict):
+    """Put the gripped part down at a pose."""
+
     pose: Pose
     release_force_n: Annotated[float, Field(allow_inf_nan=False, ge=0, le=1000)] | None = None
 
 
 class MoveParameters(_Strict):
+    """Move the tool to a pose."""
+
     pose: Pose
     speed_mm_s: Annotated[float, Field(allow_inf_nan=False, gt=0, le=2000)] = 250.0
 
 
 class InspectParameters(_Strict):
+    """Measure the target with a sensor before going on."""
+
     sensor: Literal["camera", "thermal", "voltmeter"]
     max_temperature_c: Finite | None = None
     max_voltage_v: Annotated[float, Field(allow_inf_nan=False, ge=0)] | None = None
 
 
 class DischargeParameters(_Strict):
+    """Discharge a cell or module to a safe voltage."""
+
     target_voltage_v: Annotated[float, Field(allow_inf_nan=False, ge=0)]
     max_current_a: Annotated[float, Field(allow_inf_nan=False, gt=0, le=500)]
     max_temperature_c: Finite | None = None
 
 
 class CutParameters(_Strict):
+    """Cut through a casing, tape or adhesive."""
+
     depth_mm: Annotated[float, Field(allow_inf_nan=False, gt=0, le=100)]
     tool: Literal["blade", "saw", "laser"] = "blade"
     force_n: Annotated[float, Field(allow_inf_nan=False, gt=0, le=5000)] | None = None

@@ -40,12 +40,15 @@ def test_classify(candidate: Pointer, current: Pointer | None, move: PointerMove
 def test_pointer_document_and_paths() -> None:
     p = pointer("1.2.3", "rid")
     assert p.document() == {
+        "name": "n",
         "version": "1.2.3",
         "recipe_id": "rid",
         "key": "artifacts/t/n/1.2.3/rid.zip",
+        "path": "/artifacts/t/n/1.2.3/rid.zip",
         "sha256": "0" * 64,
         "size": 1,
         "published_at": "2026-11-22T12:00:00+00:00",
+        "generation": 0,
     }
     assert p.object_key == pointer_key("t", "n") == "artifacts/t/n/latest.json"
     assert p.path == "/artifacts/t/n/latest.json"

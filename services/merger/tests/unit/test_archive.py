@@ -15,10 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from chalicelib.archive import ArchiveFacts, InconsistentChunks, build_layout
+from chalicelib.archive import ArchiveFacts, InconsistentChunks, build_layout, entry_file_name
 from chalicelib.assembly import write_archive
 from chalicelib.crc import crc32_combine
 from chalicelib.parts import plan_parts
+from circulion.contracts.events import ObjectRef, RecipeDescription, RecipeSplitPayload
 from circulion.testing import InMemoryObjectStore
 from tests.scenario import extracted, make_recipe
 
@@ -141,3 +142,25 @@ def test_every_part_but_the_last_is_big_enough_and_parts_tile_the_archive(
             merged.append((s.source, s.size))
         position = s.end
     assert merged == expected
+
+
+@pytest.mark.parametrize(
+    ("file_name", "entry"),
+    [("bad.recipe", "bad.recipe"), ("arm run.ndjson", "arm_run.ndjson"), (None, "arm.ndjson"), ("..", "arm.ndjson")],
+)
+def test_the_file_inside_keeps_the_uploaded_files_name(file_name: str | None, entry: str) -> None:
+    plan = RecipeSplitPayload(
+        recipe=RecipeDescription(
+            name="arm",
+            version="1.0.0",
+            content_type="application/x-ndjson",
+            size_bytes=1,
+            sha256="0" * 64,
+            file_name=file_name,
+        ),
+        kind="stream",
+        source=ObjectRef(bucket="b", key="k"),
+        total_chunks=1,
+        chunk_size=1,
+    )
+    assert entry_file_name(plan) == entry

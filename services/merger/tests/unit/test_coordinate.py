@@ -11,7 +11,6 @@ from chalicelib import handlers, sweeping
 from chalicelib.bootstrap import Deps
 from chalicelib.handlers import LeaseHeld
 from chalicelib.ledger import JobState, with_lease
-from chalicelib.settings import MergerSettings
 from circulion.contracts.events import (
     ProcessChunk,
     RecipeFailed,
@@ -22,38 +21,7 @@ from circulion.contracts.events import (
     StepIdRange,
     ValidationIssue,
 )
-from circulion.testing import InMemoryObjectStore
-from tests.fakes import InMemoryLedgerStore
 from tests.scenario import Captured, Clock, CrashSwitch, Recipe, SimulatedCrash, extracted, make_recipe
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def crash() -> CrashSwitch:
-    return CrashSwitch()
-
-
-@pytest.fixture
-def out() -> Captured:
-    return Captured()
-
-
-@pytest.fixture
-def deps(clock: Clock, crash: CrashSwitch, out: Captured) -> Deps:
-    return Deps(
-        settings=MergerSettings(tracing_enabled=False, max_redrives=2),
-        publisher=out,
-        dead_letters=None,
-        ledger=InMemoryLedgerStore(),
-        objects=InMemoryObjectStore(),
-        merger_queue=out,
-        clock=clock,
-        checkpoint=crash,
-    )
 
 
 def deliver_all(recipe: Recipe, deps: Deps, out: Captured) -> None:

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from chalicelib.planning import ChunkPlan, chunk_tasks, plan_chunks, recipe_split
+from chalicelib.planning import MAX_CHUNKS, ChunkPlan, chunk_tasks, plan_chunks, recipe_split
 from chalicelib.settings import MiB
 from circulion.contracts.events import ObjectRef
 from tests.fakes import World
@@ -51,6 +51,23 @@ def test_spans_tile_the_file_in_order(size: int, chunk: int, direct: int) -> Non
         assert a.end == b.start
         assert a.end - a.start == p.chunk_size
     assert all(s.end - s.start <= max(p.chunk_size, size) for s in p.spans)
+
+
+@pytest.mark.parametrize("chunk", [5 * MiB, 8 * MiB])
+def test_the_largest_upload_never_needs_more_parts_than_s3_takes(chunk: int) -> None:
+    """50 GiB (the upload limit) at 5 MiB chunks was 10,240 segments: a merge that had to fail
+    with TooManyParts after every chunk was processed. Now at most 4,999 chunks of whole MiB."""
+    size = 50 * 1024 * MiB
+    p = plan(size, "asset", chunk=chunk)
+    assert p.total_chunks <= MAX_CHUNKS
+    assert 2 * p.total_chunks + 2 <= 10_000  # two parts per segment at most, plus head and tail
+    assert p.chunk_size == 11 * MiB and p.chunk_size >= chunk
+    assert p.spans[-1].end == size
+
+
+def test_files_within_the_chunk_bound_keep_the_configured_chunk_size() -> None:
+    assert plan(MAX_CHUNKS * 8 * MiB, "asset").chunk_size == 8 * MiB
+    assert plan(MAX_CHUNKS * 8 * MiB + 1, "asset").chunk_size == 9 * MiB
 
 
 def test_tasks_carry_the_recipe_and_their_span() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 
@@ -111,6 +112,19 @@ def test_a_document_is_checked_for_order_and_limits() -> None:
     assert [p.code for p in result.problems] == ["exceeds_safety_limit", "step_id_not_increasing"]
     assert [p.step_id for p in result.problems] == [2, 1]
     assert check_document(json.dumps({**examples.HEADER, "steps": []}).encode()).problems[0].code == "schema_violation"
+
+
+def test_a_documents_schema_problems_name_the_step_by_its_step_id_not_its_index() -> None:
+    doc = copy.deepcopy(examples.document(3))  # the examples share their step dicts
+    doc["steps"][0]["parameters"]["torque_nm"] = 900.0  # step_id 1, index 0
+    doc["steps"][2]["step_id"] = "three"
+
+    problems = check_document(json.dumps(doc).encode()).problems
+
+    assert [p.step_id for p in problems] == [1, None]
+    assert problems[0].message.startswith("document step_id 1: unscrew.parameters.torque_nm: ")
+    assert problems[1].message.startswith("document step #3 (no valid step_id): ")
+    assert not any("steps.0" in p.message or "steps.2" in p.message for p in problems)
 
 
 def test_step_order_across_chunks_and_file_lines() -> None:

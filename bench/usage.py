@@ -1,0 +1,92 @@
+"""Measures what a scenario uses in AWS terms (:class:`bench.bill.Usage`) on the local stack.
+
+Three sources, each read as a difference between the start and the end of a scenario: the
+emulator's request tally, the functions' log files (``REPORT ... Duration: X ms`` per
+invocation, as Lambda writes it, and the bytes logged), and the API calls the benchmark's
+clients made (:data:`API_CALLS`, counted by :class:`CountingClient`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+from bench.bill import Usage
+from bench.stack import RunningStack
+from circulion_cli.client import CirculionClient
+from circulion_cli.transport import HttpResponse
+
+_REPORT = re.compile(rb"^REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", re.MULTILINE)
+
+
+class ApiCalls:
+    """Calls made and seconds waited, across the benchmark's client threads."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.count = 0
+        self.seconds = 0.0
+
+    def add(self, seconds: float) -> None:
+        with self._lock:
+            self.count += 1
+            self.seconds += seconds
+
+
+API_CALLS = ApiCalls()
+
+
+class CountingClient(CirculionClient):
+    """The CLI's client, counting each API call into :data:`API_CALLS` (retries included)."""
+
+    def _send(self, method: str, path: str, *, body: object = None, retry: bool | None = None) -> HttpResponse:
+        started = time.monotonic()
+        try:
+            return super()._send(method, path, body=body, retry=retry)
+        finally:
+            API_CALLS.add(time.monotonic() - started)
+
+
+def grown(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]:
+    """What each counter of a tally grew by (counters that did not grow are left out)."""
+    return {op: n - before.get(op, 0) for op, n in after.items() if n > before.get(op, 0)}
+
+
+class UsageMeter:
+    """``start()`` before a scenario, ``stop(recipes)`` after it: what it used."""
+
+    def __init__(self, stack: RunningStack) -> None:
+        self._stack = stack
+        self._logs = stack.state_dir / "logs" / "functions"
+        self._offsets: dict[Path, int] = {}
+        self._requests: dict[str, int] = {}
+        self._api = (0, 0.0)
+
+    def start(self) -> UsageMeter:
+        self._requests = self._stack.emulator_requests()
+        self._offsets = {path: path.stat().st_size for path in self._logs.glob("*.log")}
+        self._api = (API_CALLS.count, API_CALLS.seconds)
+        return self
+
+    def stop(self, recipes: int) -> Usage:
+        time.sleep(1.5)  # the emulator rewrites its tally once a second
+        after = self._stack.emulator_requests()
+        requests = grown(self._requests, after)
+        lambda_ms: dict[str, float] = {}
+        invocations: dict[str, int] = {}
+        log_bytes = 0
+        for path in sorted(self._logs.glob("*.log")):
+            with path.open("rb") as log:
+                log.seek(self._offsets.get(path, 0))
+                new = log.read()
+            log_bytes += len(new)
+            durations = [float(ms) for ms in _REPORT.findall(new)]
+            if durations:  # Lambda bills each invocation rounded up to the millisecond
+                lambda_ms[path.stem] = float(sum(math.ceil(ms) for ms in durations))
+                invocations[path.stem] = len(durations)
+        count, seconds = API_CALLS.count - self._api[0], API_CALLS.seconds - self._api[1]
+        return Usage(recipes, requests, lambda_ms, invocations, log_bytes, count, seconds * 1000)
