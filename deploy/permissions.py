@@ -112,6 +112,7 @@ MERGER: dict[str, FunctionGrants] = {
     "coordinate": (
         *baseline(),
         *consume("Merger"),
+        delay("Merger"),  # lease contention is retried later by hiding the record (RetryLater)
         publish(),
         look_up("SplitterWork"),
         look_up("Merger"),
