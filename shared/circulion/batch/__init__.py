@@ -7,6 +7,9 @@ log-bound span, publish what the handler returns, and settle the record's fate:
 * :class:`~circulion.errors.PermanentError` from the handler: the recipe is failed with
   the error's code (``recipe.failed``) and the record is deleted — retrying cannot help;
 * a record that is not a message at all: moved to the DLQ with the reason;
+* an AccessDenied (the role lacks a permission, :mod:`circulion.access_denied`): moved to
+  the DLQ at once with the action and resource, and the recipe failed — retrying cannot help,
+  a redrive after the role is fixed finishes the job;
 * anything else: reported in ``batchItemFailures`` so SQS redelivers it after the
   visibility timeout; on its last allowed receive it is moved to the DLQ with the reason
   and the recipe is failed, so the customer sees ``FAILED`` rather than a silent stall;

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from circulion import log, metrics, tracing
+from circulion.access_denied import access_denied
 from circulion.adapters.retries import RetryScheduler
 from circulion.batch import settle
 from circulion.batch.consumer import Consumer, Handler, HasPublisher
@@ -43,6 +44,9 @@ def run(
         except PermanentError as exc:
             return settle.permanent(record, message, exc, deps, consumer)
         except Exception as exc:  # noqa: BLE001 - any other failure is retried, then dead-lettered
+            denial = access_denied(exc)
+            if denial is not None:  # a missing permission: retrying cannot help
+                return settle.refused(record, message, denial, deps, consumer)
             return settle.failed(record, message, exc, deps, consumer)
         elapsed_ms = round((time.monotonic() - started) * 1000, 3)
         metrics.emit(consumer.service, "RecordDuration", elapsed_ms, "Milliseconds", function=consumer.function)

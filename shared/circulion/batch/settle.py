@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from circulion import log, metrics
+from circulion.access_denied import Denial
 from circulion.adapters.retries import RetryScheduler
 from circulion.batch.consumer import Consumer, HasPublisher
 from circulion.batch.outcome import Fate, RecordOutcome
@@ -88,6 +89,24 @@ def failed(
     metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
     _fail_recipe(message, "retries_exhausted", reason, deps, consumer)
     return RecordOutcome(record, Fate.DEAD_LETTERED, message, error)
+
+
+def refused(
+    record: SqsRecord, message: Envelope, denial: Denial, deps: HasPublisher, consumer: Consumer
+) -> RecordOutcome:
+    """A missing permission: to the DLQ now, with what to grant, and the recipe failed.
+
+    A redrive once the role is fixed finishes the job (:mod:`circulion.access_denied`).
+    """
+    _log.error(
+        "access denied; moving to the dead-letter queue",
+        extra=log.fields(type=message.type, error=denial.reason, operation=denial.operation),
+    )
+    if not _dead_letter(record, denial.reason, deps, consumer):
+        return RecordOutcome(record, Fate.RETRIED, message)
+    metrics.emit(consumer.service, "DeadLettered", 1, function=consumer.function)
+    _fail_recipe(message, "access_denied", denial.reason, deps, consumer)
+    return RecordOutcome(record, Fate.DEAD_LETTERED, message)
 
 
 def _is_final_attempt(record: SqsRecord, deps: HasPublisher) -> bool:
