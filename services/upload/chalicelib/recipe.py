@@ -189,6 +189,12 @@ class Recipe:
         return found
 
     @property
+    def failed_in_validation(self) -> bool:
+        """``FAILED`` by the validation stage itself (a missing permission, retries spent):
+        a redrive of its object notification runs the validation again."""
+        return self.status is Status.FAILED and any(e.get("stage") == "validation" for e in self.errors)
+
+    @property
     def kind(self) -> str:
         return CONTENT_KINDS[self.content_type]
 
