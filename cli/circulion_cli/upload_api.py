@@ -28,14 +28,7 @@ class UploadApi(Protocol):
         ...
 
     def create(
-        self,
-        *,
-        name: str,
-        size: int,
-        sha256: str,
-        content_type: str,
-        version: str | None = None,
-        file_name: str | None = None,
+        self, *, name: str, size: int, sha256: str, content_type: str, version: str | None, file_name: str | None
     ) -> CreatedRecipe:
         """``POST /recipes``."""
         ...
