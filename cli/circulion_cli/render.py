@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from circulion_cli.dlq import DeadLetter, RedriveReport
 from circulion_cli.models import Recipe, RecipeIssue
 from circulion_cli.progress import human_bytes
-from circulion_cli.trace import CHUNK_FUNCTION, Flow, Span, covered, max_parallelism
 
+if TYPE_CHECKING:
+    from circulion_cli.trace import Flow, Span
+
+CHUNK_FUNCTION = "process_chunk"
+"""The chunk workers' function, whose spans ``render_flow`` draws as one group."""
 _BAR_WIDTH = 40
 """Characters of a waterfall bar (``render_flow``)."""
 
@@ -126,6 +131,9 @@ def render_flow(flow: Flow) -> str:
 
 
 def _chunk_group(flow: Flow, chunks: list[Span]) -> list[str]:
+    # Imported here, as ``sre.trace`` imports the fetching: no other command's start-up pays for it.
+    from circulion_cli.trace import max_parallelism
+
     first, last = min(s.start for s in chunks), max(s.end for s in chunks)
     busy = sum(s.duration for s in chunks)
     header = (
@@ -148,6 +156,8 @@ def _row(flow: Flow, span: Span, service: str, function: str) -> str:
 
 
 def _time_budget(flow: Flow) -> list[str]:
+    from circulion_cli.trace import covered
+
     stages: dict[str, list[Span]] = {}
     for span in flow.spans:
         stages.setdefault(span.stage, []).append(span)

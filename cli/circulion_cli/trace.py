@@ -21,7 +21,6 @@ from circulion_cli.errors import TraceUnavailable
 
 BATCH_GET_LIMIT = 5
 """Trace ids per BatchGetTraces call (the API's limit)."""
-CHUNK_FUNCTION = "process_chunk"
 
 Annotation = str | int | float | bool
 
