@@ -44,12 +44,13 @@ stack: setup ## tests against the local stack (the fixture starts and stops it)
 stack-full: setup ## the stack tests at the sizes the issues name, plus the slow ones (soak, ZIP64 > 4 GiB)
 	CIRCULION_STACK_FULL=1 $(PY) -m pytest $(PYTEST_FLAGS) -m stack tests/stack
 
-lint: setup ## ruff, mypy and cfn-lint
+lint: setup ## ruff, mypy, cfn-lint and the IAM policies of deploy/permissions.py
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared/circulion local/circulion_local cli/circulion_cli deploy
 	MYPYPATH=services/splitter $(BIN)/mypy bench  # the chunk-worker benchmark drives the splitter's own code
 	@set -e; for s in $(SERVICES); do (cd services/$$s && ../../$(BIN)/mypy --config-file ../../pyproject.toml app.py chalicelib); done
 	$(BIN)/cfn-lint infra/*.yaml
+	$(PY) -m deploy.policy_lint  # cfn-lint skips IAM checks under the Serverless transform
 
 schemas: setup ## regenerate the JSON Schema snapshots (event contracts, recipe format) and docs/RECIPES.md's field tables
 	$(PY) -m circulion.contracts.snapshots write

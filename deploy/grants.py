@@ -119,6 +119,11 @@ def objects(bucket: str, actions: tuple[str, ...], prefixes: tuple[str, ...], *,
     )
 
 
+def listing(bucket: str) -> Grant:
+    """``s3:ListBucket`` on ``bucket``: without it S3 answers a read of a missing key with 403, not 404."""
+    return Grant(f"List{bucket}", ("s3:ListBucket",), (Exported(f"{bucket}BucketArn"),))
+
+
 def data_key(actions: tuple[str, ...]) -> Grant:
     """``kms:<action>`` with the uploads bucket's key (SSE-KMS)."""
     return Grant("UploadsDataKey", tuple(f"kms:{a}" for a in actions), (Exported("DataKeyArn"),))

@@ -20,6 +20,7 @@ from deploy.grants import (
     data_key,
     delay,
     invalidate,
+    listing,
     look_up,
     objects,
     publish,
@@ -105,10 +106,13 @@ SPLITTER: dict[str, FunctionGrants] = {
 
 MERGER: dict[str, FunctionGrants] = {
     # Ledger transaction per chunk, lease updates; the archive assembled by multipart
-    # (copying segment ranges), segments deleted after the commit, rejection reports.
+    # (copying segment ranges), segments deleted after the commit, rejection reports. A
+    # merger restarted after its upload completed adopts the archive it finds (HEAD, ranged
+    # reads of that version): reading a key that may be missing needs ListBucket for a 404.
     "coordinate": (
         *baseline(),
         *consume("Merger"),
+        delay("Merger"),  # lease contention is retried later by hiding the record (RetryLater)
         publish(),
         look_up("SplitterWork"),
         look_up("Merger"),
@@ -120,7 +124,8 @@ MERGER: dict[str, FunctionGrants] = {
             sid="WorkSegments",
         ),
         objects("Work", ("GetObject", "PutObject"), ("reports/*",), sid="WorkReports"),
-        objects("Artifacts", ("PutObject", "AbortMultipartUpload"), ("artifacts/*",)),
+        objects("Artifacts", ("PutObject", "AbortMultipartUpload", "GetObject", "GetObjectVersion"), ("artifacts/*",)),
+        listing("Artifacts"),
     ),
     # Scans open jobs; re-drives a plan to the merger queue, chunk tasks to the work
     # queue, or fails the recipe.

@@ -1,13 +1,15 @@
 """Operator commands that talk to AWS directly: ``dlq list``, ``dlq redrive``, ``trace``.
 
-They use boto3 at ``CIRCULION_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL`` (the local emulator)
-or real AWS with the caller's credentials; the upload API is not involved.
+They use boto3 at ``CIRCULION_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL`` (the local emulator,
+as the operator role ``circulion-operator``) or real AWS with the caller's credentials;
+the upload API is not involved.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -20,19 +22,44 @@ from circulion_cli.errors import AwsAccessFailed, TraceUnavailable
 
 T = TypeVar("T")
 
-# What the emulator accepts; used only with an endpoint URL and no credentials configured.
+# The local stack's root key; used only with an endpoint URL and no credentials configured.
 LOCAL_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+OPERATOR_ROLE_ARN = "arn:aws:iam::123456789012:role/circulion-operator"
+"""Locally, the SRE commands run as this role (deploy/operator_role.py), not as the root key."""
 
 
 def aws_client(config: CliConfig, service: str) -> Any:
+    """A client for ``service``: the caller's credentials on AWS; the operator role locally.
+
+    Against the local emulator (an endpoint URL with no credentials, or the root key
+    ``testing``) the commands assume :data:`OPERATOR_ROLE_ARN`, so they need exactly the
+    rights an operator's role has on AWS.
+    """
     import boto3
 
     session = boto3.session.Session(region_name=config.region)
     kwargs: dict[str, Any] = {"endpoint_url": config.endpoint_url}
-    # The emulator takes any credentials; a developer should not need to invent some.
-    if config.endpoint_url and session.get_credentials() is None:
-        kwargs.update(LOCAL_CREDENTIALS)
+    if config.endpoint_url and _local_root(session):
+        kwargs.update(_operator_credentials(config.endpoint_url, config.region))
     return session.client(service, **kwargs)
+
+
+def _local_root(session: Any) -> bool:
+    credentials = session.get_credentials()
+    return credentials is None or credentials.access_key == LOCAL_CREDENTIALS["aws_access_key_id"]
+
+
+@functools.cache
+def _operator_credentials(endpoint_url: str, region: str) -> dict[str, str]:
+    import boto3
+
+    sts = boto3.client("sts", endpoint_url=endpoint_url, region_name=region, **LOCAL_CREDENTIALS)
+    answer = sts.assume_role(RoleArn=OPERATOR_ROLE_ARN, RoleSessionName="circulion-cli")["Credentials"]
+    return {
+        "aws_access_key_id": answer["AccessKeyId"],
+        "aws_secret_access_key": answer["SecretAccessKey"],
+        "aws_session_token": answer["SessionToken"],
+    }
 
 
 def dlq_list(args: argparse.Namespace, config: CliConfig, io: Io) -> int:

@@ -14,6 +14,8 @@ Options
 --chaos-seed N      seed of the chaos (default: ``CIRCULION_CHAOS_SEED``, else random)
 --fast-redelivery [S]  cap function timeouts at S s (default 30) with visibility timeouts
                     and leases to match, so failed messages come back within a minute
+--no-enforce-iam    accept any credentials in the emulator (default: enforce each function's role;
+                    also ``CIRCULION_ENFORCE_IAM=0``); for debugging a permission problem only
 --attach-emulator   use the emulator already running on the port (started by
                     ``python -m circulion_local.emulator_server -p PORT``) and leave it running on exit: kill
                     the runtime, start another with the same state dir, work resumes
@@ -32,6 +34,7 @@ from circulion.errors import CirculionError
 from circulion_local import run_lock
 from circulion_local.chaos import ChaosConfig, parse_chaos
 from circulion_local.chaos.config import ENV_SEED, ENV_SPEC
+from circulion_local.iam.enforcement import ENFORCE_ENV
 from circulion_local.ports import LocalPorts
 from circulion_local.runtime import reporting
 from circulion_local.runtime.fast_redelivery import DEFAULT_CAP_S
@@ -53,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--chaos-seed", type=int, default=None)
     run.add_argument("--fast-redelivery", type=int, nargs="?", const=DEFAULT_CAP_S, default=None, metavar="S")
     run.add_argument("--attach-emulator", action="store_true")
+    run.add_argument("--no-enforce-iam", dest="enforce_iam", action="store_false", default=None)
     return parser
 
 
@@ -70,6 +74,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         chaos=chaos_from(args),
         fast_redelivery_s=args.fast_redelivery,
         attach_emulator=args.attach_emulator,
+        enforce_iam=args.enforce_iam if args.enforce_iam is not None else os.environ.get(ENFORCE_ENV, "1") != "0",
     )
 
 

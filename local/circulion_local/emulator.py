@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import signal
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import IO
 
 from circulion.errors import ConfigurationError
+from circulion_local.iam.enforcement import ENFORCE_ENV
 from circulion_local.ports import HOST, LocalPorts
 from circulion_local.readiness import wait_until_answering
 
@@ -74,7 +76,7 @@ class Emulator:
         self.stop()
 
 
-def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
+def start_emulator(ports: LocalPorts, log_path: Path, *, enforce_iam: bool = True) -> Emulator:
     """Start moto's server on ``127.0.0.1:ports.emulator`` and wait until it answers.
 
     Parameters
@@ -83,6 +85,8 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
         Where the stack listens; only ``ports.emulator`` is used.
     log_path
         The server's stdout and stderr go here (appended).
+    enforce_iam
+        Whether it checks requests against their caller's role (:mod:`circulion_local.iam`).
 
     Raises
     ------
@@ -100,6 +104,7 @@ def start_emulator(ports: LocalPorts, log_path: Path) -> Emulator:
     process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
         # moto.server behind one fix: DynamoDB requests serialised (see emulator_server)
         [sys.executable, "-m", "circulion_local.emulator_server", "--host", HOST, "--port", str(ports.emulator)],
+        env={**os.environ, ENFORCE_ENV: "1" if enforce_iam else "0"},
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,

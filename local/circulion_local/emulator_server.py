@@ -123,6 +123,7 @@ def _serve_front(argv: list[str]) -> None:
     from circulion_local.emulator_object_bytes import join_parts_once
     from circulion_local.emulator_ranges import serve_ranges_in_place
     from circulion_local.emulator_tally import tally_requests_if_asked
+    from circulion_local.iam.patches import enforce_iam_in_front
 
     honour_caller_references()
     answer_percentiles()
@@ -134,6 +135,7 @@ def _serve_front(argv: list[str]) -> None:
     dynamodb = start_dynamodb_process(socket_dir / "dynamodb.sock")
     try:
         forward_dynamodb_to(socket_dir / "dynamodb.sock")
+        enforce_iam_in_front()  # after the forwarding: DynamoDB is authorized here, before it is forwarded
         tally_requests_if_asked()  # after the forwarding, so that DynamoDB requests count too
         moto_main(argv)
     finally:

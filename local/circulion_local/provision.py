@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from circulion.log import fields, get_logger
-from circulion_local.cfn import cdn, messaging, monitoring, security, storage
+from circulion_local.cfn import cdn, identity, messaging, monitoring, security, storage
 from circulion_local.cfn.base import AwsEndpoint, ResourceType
 from circulion_local.cfn.errors import ProvisioningError
 from circulion_local.cfn.intrinsics import Resolver, bind_parameters, creation_order
@@ -52,6 +52,7 @@ RESOURCE_TYPES: Mapping[str, ResourceType] = {
     "AWS::CloudFront::Distribution": cdn.create_distribution,
     "AWS::CloudWatch::Alarm": monitoring.create_alarm,
     "AWS::CloudWatch::Dashboard": monitoring.create_dashboard,
+    "AWS::IAM::Role": identity.create_role,
 }
 """Every resource type the local provisioner can create."""
 

@@ -28,6 +28,8 @@ import boto3
 from chalice.constants import DEFAULT_HANDLER_NAME
 
 from circulion_local.chaos import ChaosConfig
+from circulion_local.iam.function_roles import FunctionRoles, lambda_names, without_credentials
+from circulion_local.iam.sessions import RoleSession
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
 from circulion_local.runtime import reporting
 from circulion_local.runtime.api_server import start_api_server
@@ -71,6 +73,8 @@ class RunOptions:
     attach_emulator: bool = False
     """Use the emulator already answering on the port (provisioned again, idempotently) and
     leave it running on stop, so a runtime can be killed and restarted mid-flight."""
+    enforce_iam: bool = True
+    """The emulator checks every request against its caller's role (circulion_local.iam)."""
 
 
 @dataclass
@@ -81,6 +85,7 @@ class _Started:
     auxiliary: dict[str, str] = field(default_factory=dict)
     functions: list[dict[str, Any]] = field(default_factory=list)
     api: bool = False
+    roles: dict[str, str] = field(default_factory=dict)
 
 
 def select_dirs(dirs: list[Path], services: frozenset[str] | None) -> list[Path]:
@@ -130,6 +135,7 @@ class Supervisor:
         self._started = _Started()
         self._log = reporting.logger()
         self._logs_dir = options.state_dir / "logs"
+        self._roles: FunctionRoles | None = None
 
     def _step(self, what: str) -> float:
         self._log.info("%s...", what)
@@ -142,9 +148,11 @@ class Supervisor:
         self._start_auxiliary()
         began = self._step("discovering functions")
         dirs = select_dirs(app_dirs(SERVICES_DIR, self.options.app_dirs), self.options.services)
-        stack_env = {**ports.function_environment(), **output_environment(self._started.outputs)}
+        # No process of a function gets the root key: each gets its role's session (iam.sessions).
+        stack_env = without_credentials({**ports.function_environment(), **output_environment(self._started.outputs)})
         apps = discover(dirs, {**_host_env(), **stack_env})
         self._log.info("found %d app(s) in %.1f s", len(apps), time.monotonic() - began)
+        self._provision_roles(apps)
         self._start_functions(apps, stack_env)
         self._start_api(apps, stack_env)
 
@@ -158,7 +166,7 @@ class Supervisor:
             self._attach_emulator()
         else:
             began = self._step(f"starting the emulator on {ports.endpoint_url}")
-            emulator = start_emulator(ports, self._logs_dir / "emulator.log")
+            emulator = start_emulator(ports, self._logs_dir / "emulator.log", enforce_iam=self.options.enforce_iam)
             self._stoppers.append(("emulator", emulator.stop))
             self._log.info("emulator up in %.1f s", time.monotonic() - began)
         began = self._step(f"provisioning {TEMPLATE_PATH.relative_to(REPO_ROOT)}")
@@ -171,6 +179,19 @@ class Supervisor:
             outputs.update(provision_stack(ports.endpoint_url, template, {}).outputs)
         self._started.outputs = outputs
         self._log.info("provisioned in %.1f s", time.monotonic() - began)
+
+    def _provision_roles(self, apps: list[AppSpec]) -> None:
+        began = self._step("creating the functions' roles from deploy/permissions.py")
+        self._roles = FunctionRoles(self.options.ports.endpoint_url)
+        created = self._roles.provision(self._started.outputs, lambda_names(f for a in apps for f in a.functions))
+        state = "enforced" if self.options.enforce_iam else "NOT enforced (--no-enforce-iam)"
+        self._log.info("%d role(s) in %.1f s; IAM %s", len(created), time.monotonic() - began, state)
+
+    def _role(self, spec: FunctionSpec, *, long_lived: bool = False) -> RoleSession:
+        assert self._roles is not None, "roles are provisioned before functions start"
+        role = self._roles.session(spec.service, spec.name, spec.lambda_name, long_lived=long_lived)
+        self._started.roles[spec.label] = role.role_arn
+        return role
 
     def _start_metrics_forwarder(self) -> None:
         """Before any function runs, so that none of their EMF lines is missed."""
@@ -229,7 +250,15 @@ class Supervisor:
                 if isinstance(spec.trigger, SqsTrigger):
                     queue = resolve_queue(sqs, spec.trigger, LOCAL_REGION)
                     runner = SqsEventSource(
-                        spec, sqs, queue, environment, log_path, concurrency, self.stopping, self.options.chaos
+                        spec,
+                        sqs,
+                        queue,
+                        environment,
+                        log_path,
+                        concurrency,
+                        self.stopping,
+                        self.options.chaos,
+                        role=self._role(spec),
                     )
                     self._log.info(
                         "%-28s polling %s (batch %d, concurrency %d, timeout %d s)",
@@ -240,7 +269,9 @@ class Supervisor:
                         spec.settings.timeout_s,
                     )
                 elif isinstance(spec.trigger, ScheduleTrigger):
-                    runner = ScheduledFunction(spec, environment, log_path, self.stopping, LOCAL_REGION, ACCOUNT_ID)
+                    runner = ScheduledFunction(
+                        spec, environment, log_path, self.stopping, LOCAL_REGION, ACCOUNT_ID, role=self._role(spec)
+                    )
                     self._log.info("%-28s scheduled %s", spec.label, spec.trigger.expression)
                 else:
                     continue  # discovery yields no HTTP functions: the API is served apart
@@ -266,6 +297,8 @@ class Supervisor:
             settings=function_settings(load_config(app.app_dir), DEFAULT_HANDLER_NAME),
         )
         environment = function_environment(api_spec, _host_env(), stack_env, LOCAL_REGION)
+        # One process for the stack's life: a 12 h session, so presigned URLs are the API role's.
+        environment.update(self._role(api_spec, long_lived=True).current().environment())
         began = self._step(f"serving {app.service}'s routes on {self.options.ports.api_url}")
         server = start_api_server(app.app_dir, self.options.ports.api, environment, self._logs_dir / "api.log")
         self._stoppers.append(("api", server.stop))
@@ -322,6 +355,8 @@ class Supervisor:
             "chaos": self.options.chaos.describe() if self.options.chaos.enabled else None,
             "fast_redelivery_s": self.options.fast_redelivery_s,
             "attached_emulator": self.options.attach_emulator,
+            "enforce_iam": self.options.enforce_iam,
+            "roles": self._started.roles,
             "outputs": self._started.outputs,
             "functions": self._started.functions,
             "logs": {
@@ -349,10 +384,12 @@ def banner(ready: Mapping[str, Any]) -> list[str]:
 
     offset = ready["ports"]["offset"]
     env = f"CIRCULION_PORT_OFFSET={offset} " if offset else ""
+    iam = "enforced: each function runs as its role" if ready.get("enforce_iam", True) else "NOT enforced"
     return [
         "-" * 72,
         f"  API          {ready['api_url'] or '(not served)'}",
-        f"  AWS endpoint {ready['endpoint_url']}   (AWS_ENDPOINT_URL, any credentials)",
+        f"  AWS endpoint {ready['endpoint_url']}   (AWS_ENDPOINT_URL; key testing/testing is the account's root)",
+        f"  IAM          {iam}",
         f"  CDN edge     {where('edge', ready['edge_url'])}",
         f"  token issuer {where('issuer', ready['issuer_url'])}",
         f"  X-Ray daemon {where('xray_daemon', 'udp://127.0.0.1:' + str(ready['ports']['xray_daemon']))}",

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from chalice.app import Chalice, Rate
+from chalice.app import Chalice, CloudWatchEvent, Rate, SQSEvent
 
 from chalicelib import bootstrap, handlers, sweeping
 from circulion import tracing
@@ -18,7 +16,7 @@ COORDINATE = Consumer(service="merger", function="coordinate", stage="merge")
 
 
 @app.on_sqs_message(queue=RESOURCES.merger_queue, batch_size=10)
-def coordinate(event: Any) -> BatchResponse:
+def coordinate(event: SQSEvent) -> BatchResponse:
     deps = bootstrap.deps()
     return for_each_record(
         event, (RecipeSplit, ChunkProcessed), handlers.coordinate, deps, COORDINATE, retries=deps.retries
@@ -26,7 +24,7 @@ def coordinate(event: Any) -> BatchResponse:
 
 
 @app.schedule(Rate(1, unit=Rate.MINUTES))
-def sweep(event: Any) -> dict[str, dict[str, int]]:
+def sweep(event: CloudWatchEvent) -> dict[str, dict[str, int]]:
     deps = bootstrap.deps()  # configures tracing before the span opens
     with tracing.span("merger.sweep"):
         return {"actions": sweeping.sweep(deps).actions}

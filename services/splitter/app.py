@@ -5,6 +5,7 @@ from __future__ import annotations
 from chalice.app import Chalice, SQSEvent
 
 from chalicelib import bootstrap, handlers
+from chalicelib.deps import SERVICE
 from circulion.batch import Consumer, for_each_record
 from circulion.contracts.events import ProcessChunk, RecipeValidated
 from circulion.lambda_types import BatchResponse
@@ -12,8 +13,8 @@ from circulion.settings import RESOURCES
 
 app = Chalice(app_name="circulion-splitter")
 
-SPLIT = Consumer(service=bootstrap.SERVICE, function="split", stage="split")
-PROCESS_CHUNK = Consumer(service=bootstrap.SERVICE, function="process_chunk", stage="processing")
+SPLIT = Consumer(service=SERVICE, function="split", stage="split")
+PROCESS_CHUNK = Consumer(service=SERVICE, function="process_chunk", stage="processing")
 
 
 @app.on_sqs_message(queue=RESOURCES.splitter_queue, batch_size=5)

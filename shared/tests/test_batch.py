@@ -3,36 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
-from circulion.adapters.event_bus import Publisher
+from batch_fakes import Deps, started
+
 from circulion.batch import Consumer, for_each_record
-from circulion.contracts import (
-    Envelope,
-    RecipeFailed,
-    RecipeMergeStarted,
-    RecipeMergeStartedPayload,
-)
+from circulion.contracts import Envelope, RecipeFailed, RecipeMergeStarted
 from circulion.errors import PermanentError
-from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, sqs_event, sqs_record
+from circulion.testing import sqs_event, sqs_record
 
 CONSUMER = Consumer(service="test", function="handle", stage="merge")
-
-
-@dataclass
-class Deps:
-    bus: InMemoryEventBus = field(default_factory=InMemoryEventBus)
-    dead_letters: InMemoryDeadLetters = field(default_factory=InMemoryDeadLetters)
-    seen: list[str] = field(default_factory=list)
-
-    @property
-    def publisher(self) -> Publisher:
-        return Publisher(self.bus)
-
-
-def started(recipe_id: str, total: int = 1) -> RecipeMergeStarted:
-    payload = RecipeMergeStartedPayload(total_chunks=total)
-    return RecipeMergeStarted(recipe_id=recipe_id, tenant_id="acme", payload=payload)
 
 
 def handler(message: RecipeMergeStarted, deps: Deps) -> Sequence[Envelope]:

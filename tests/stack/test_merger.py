@@ -70,8 +70,8 @@ def function_env(stack: Stack) -> dict[str, str]:
 
 
 def emulator_deps(stack: Stack, scenario: ModuleType, clock: Any, crash: Any, captured: Any) -> Any:
-    from chalicelib.bootstrap import Deps
-    from chalicelib.ledger_store import DynamoLedgerStore
+    from chalicelib.deps import Deps
+    from chalicelib.dynamo_ledger_store import DynamoLedgerStore
     from chalicelib.settings import MergerSettings
 
     return Deps(

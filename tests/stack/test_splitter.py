@@ -1,9 +1,11 @@
 """The splitter on the running stack: big recipes split and every chunk processed once.
 
-Objects go under ``stack-tests/`` rather than ``incoming/`` so the upload service's own
-validation does not also pick them up: these tests publish ``recipe.validated``
-themselves, as the upload service would, and watch ``chunk.processed`` on a probe queue
-(the merger consumes its own copies from its own queue).
+Objects go under ``incoming/stack-tests/``: ``incoming/`` is the only prefix the chunk
+worker's role may read (deploy/permissions.py, enforced by the emulator), and a key of that
+shape is no recipe's, so the upload service's validation ignores it (``unexpected_key``):
+these tests publish ``recipe.validated`` themselves, as the upload service would, and
+watch ``chunk.processed`` on a probe queue (the merger consumes its own copies from its
+own queue).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def ndjson(size: int, bad: dict[int, bytes] | None = None) -> bytes:
 
 def upload(stack: Stack, data: bytes, kind: RecipeKind, content_type: str) -> RecipeValidated:
     recipe_id = f"split-{uuid.uuid4().hex[:12]}"
-    key = f"stack-tests/splitter/{recipe_id}"
+    key = f"incoming/stack-tests/splitter/{recipe_id}"
     stack.client("s3").put_object(Bucket=RESOURCES.uploads_bucket, Key=key, Body=data, ContentType=content_type)
     return RecipeValidated(
         recipe_id=recipe_id,

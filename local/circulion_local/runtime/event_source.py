@@ -22,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from circulion_local.chaos import BatchPlan, Chaos, ChaosConfig
 from circulion_local.chaos.injector import duplicate_request
+from circulion_local.iam.sessions import RoleSession
 from circulion_local.runtime import reporting
 from circulion_local.runtime.batch_outcome import verdict
 from circulion_local.runtime.functions import FunctionSpec, SqsTrigger
@@ -68,6 +69,7 @@ class SqsEventSource:
         concurrency: int,
         stopping: threading.Event,
         chaos: ChaosConfig | None = None,
+        role: RoleSession | None = None,
     ) -> None:
         if not isinstance(spec.trigger, SqsTrigger):
             raise TypeError(f"{spec.label} is not SQS-triggered")
@@ -79,6 +81,7 @@ class SqsEventSource:
         self._environment = dict(environment)
         self._stopping = stopping
         self._chaos = chaos or ChaosConfig()
+        self._role = role
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log: IO[bytes] = log_path.open("ab")
         self._threads: list[threading.Thread] = []
@@ -86,7 +89,7 @@ class SqsEventSource:
 
     def start(self) -> None:
         for index in range(self.concurrency):
-            worker = WorkerProcess(self.spec.app_dir, self._environment, self._log)
+            worker = WorkerProcess(self.spec.app_dir, self._environment, self._log, self._role)
             self._workers.append(worker)
             chaos = Chaos(self._chaos, self.spec.label, index, reporting.logger())
             thread = threading.Thread(

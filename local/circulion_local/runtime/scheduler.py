@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import IO
 
 from circulion.lambda_types import scheduled_event
+from circulion_local.iam.sessions import RoleSession
 from circulion_local.runtime import reporting
 from circulion_local.runtime.batch_outcome import verdict
 from circulion_local.runtime.functions import FunctionSpec, ScheduleTrigger
@@ -32,6 +33,7 @@ class ScheduledFunction:
         stopping: threading.Event,
         region: str,
         account: str,
+        role: RoleSession | None = None,
     ) -> None:
         if not isinstance(spec.trigger, ScheduleTrigger):
             raise TypeError(f"{spec.label} is not scheduled")
@@ -42,7 +44,7 @@ class ScheduledFunction:
         self._account = account
         log_path.parent.mkdir(parents=True, exist_ok=True)
         self._log: IO[bytes] = log_path.open("ab")
-        self._worker = WorkerProcess(spec.app_dir, environment, self._log)
+        self._worker = WorkerProcess(spec.app_dir, environment, self._log, role)
         self._thread = threading.Thread(target=self._run, name=spec.label, daemon=True)
 
     @property

@@ -25,6 +25,8 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import IO, Any, Literal
 
+from circulion_local.iam.sessions import RoleSession, SessionCredentials
+
 INIT_TIMEOUT_S = 30.0
 """Lambda allows 10 s of init; imports on a busy two-core machine can take longer."""
 
@@ -48,9 +50,13 @@ class Invocation:
 class WorkerProcess:
     """One worker process running one function's handler."""
 
-    def __init__(self, app_dir: Path, environment: Mapping[str, str], log: IO[bytes]) -> None:
+    def __init__(
+        self, app_dir: Path, environment: Mapping[str, str], log: IO[bytes], role: RoleSession | None = None
+    ) -> None:
         self._app_dir = app_dir
         self._environment = dict(environment)
+        self._role = role  # the function's role: each process starts with a fresh session of it
+        self._credentials: SessionCredentials | None = None
         self._log = log
         self._process: subprocess.Popen[bytes] | None = None
         self._connection: Connection | None = None
@@ -67,10 +73,14 @@ class WorkerProcess:
         parent, child = socket.socketpair()
         command = [sys.executable, "-m", "circulion_local.runtime.worker_main", str(child.fileno()), str(self._app_dir)]
         started = time.monotonic()
+        environment = self._environment
+        if self._role is not None:
+            self._credentials = self._role.current()
+            environment = {**environment, **self._credentials.environment()}
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             command,
             cwd=self._app_dir,
-            env=self._environment,
+            env=environment,
             pass_fds=(child.fileno(),),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
@@ -115,6 +125,8 @@ class WorkerProcess:
         started if it is still running, as a crashed execution environment would die.
         """
         init_ms = None
+        if self.alive and self._role is not None and self._credentials and self._role.stale(self._credentials):
+            self.stop()  # credentials about to expire: a new process gets a new session (iam.sessions)
         if not self.alive:
             self.kill()
             status, error, init_ms = self._start()

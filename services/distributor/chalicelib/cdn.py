@@ -3,7 +3,7 @@
 ``TooManyInvalidationsInProgress`` and throttling are transient: the records are reported
 in ``batchItemFailures`` and retried through the queue (with a growing visibility timeout),
 never by sleeping in the handler. The client is built without botocore's own retries for
-the same reason (see ``bootstrap``).
+the same reason (see ``bootstrap.CLOUDFRONT_CONFIG``).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Sequence
 
 from chalicelib import pointer_object
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.handlers import BatchInvalidation
 from chalicelib.name_versions import Mark, VersionEntry, best_live
 from chalicelib.publication import pointer_key
@@ -38,7 +38,7 @@ Command = RecipeWithdrawalRequested | RecipeRestoreRequested
 COMMANDS = (RecipeWithdrawalRequested, RecipeRestoreRequested)
 _REPLACE_ATTEMPTS = 5
 
-_log = logging.getLogger("circulion.distributor")
+_log = logging.getLogger(__name__)
 
 
 def batch_key(message: Envelope) -> str:

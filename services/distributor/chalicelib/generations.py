@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.name_versions import entry_of
 from chalicelib.publication import Pointer, PointerMove, candidate_pointer
 from circulion import log
@@ -19,7 +19,7 @@ from circulion.errors import TransientError
 
 _ATTEMPTS = 3
 
-_log = logging.getLogger("circulion.distributor")
+_log = logging.getLogger(__name__)
 
 
 def advance(message: RecipeMerged, deps: Deps) -> tuple[PointerMove, Pointer, Pointer] | None:

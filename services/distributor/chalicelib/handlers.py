@@ -18,8 +18,8 @@ import logging
 from collections.abc import Sequence
 
 from chalicelib import generations, pointer_object
-from chalicelib.bootstrap import Deps
 from chalicelib.cdn import CdnThrottled
+from chalicelib.deps import Deps
 from chalicelib.invalidation import InvalidationRequest, PathClaim, month_of, plan_invalidations
 from chalicelib.publication import PointerMove, pointer_key
 from circulion import log, metrics
@@ -31,7 +31,7 @@ from circulion.errors import TransientError
 SERVICE = "distributor"
 _POINTER_WRITE_ATTEMPTS = 3
 
-_log = logging.getLogger("circulion.distributor")
+_log = logging.getLogger(__name__)
 
 
 class InvalidationPending(TransientError):

@@ -11,11 +11,13 @@ import pytest
 from fakes import FakeCdn, InMemoryDistributionStore, InMemoryRetryScheduler
 from name_version_fakes import InMemoryNameVersions
 
-from chalicelib.bootstrap import Deps
+from chalicelib import bootstrap
+from chalicelib.deps import Deps
 from chalicelib.settings import DistributorSettings
 from circulion.adapters.event_bus import Publisher
 from circulion.contracts.events import ArtifactRef, RecipeDescription, RecipeMerged, RecipeMergedPayload
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
+from circulion.testing.wiring import deps_wiring
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 ARTIFACTS = "circulion-artifacts"
@@ -60,8 +62,8 @@ class World:
         self.cdn = FakeCdn(throttle_first=throttle_first)
         self.retries = InMemoryRetryScheduler()
         self.dead_letters = InMemoryDeadLetters(max_receive_count=4)
-        self.deps = Deps(
-            settings=DistributorSettings(tracing_enabled=False, retry_base_seconds=2, retry_max_seconds=60),
+        self.deps = bootstrap.build(
+            DistributorSettings(tracing_enabled=False, retry_base_seconds=2, retry_max_seconds=60),
             publisher=Publisher(self.bus),
             dead_letters=self.dead_letters,
             objects=self.objects,
@@ -76,3 +78,9 @@ class World:
 @pytest.fixture
 def world() -> Callable[..., World]:
     return World
+
+
+@pytest.fixture
+def wire(monkeypatch: pytest.MonkeyPatch) -> Callable[[Deps], Deps]:
+    """``wire(deps)``: the app's ``bootstrap.deps()`` returns ``deps`` for this test."""
+    return deps_wiring(monkeypatch, bootstrap)

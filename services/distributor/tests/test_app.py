@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from app import BATCH_SIZE, app
@@ -10,15 +10,14 @@ from chalice.app import SQSEventConfig
 from chalice.test import Client
 from conftest import World, merged
 
-from chalicelib import bootstrap
+from chalicelib.deps import Deps
 
 
 @pytest.fixture
-def installed(world: Callable[..., World]) -> Iterator[World]:
+def installed(world: Callable[..., World], wire: Callable[[Deps], Deps]) -> World:
     w = world()
-    bootstrap.install(w.deps)
-    yield w
-    bootstrap.install(None)
+    wire(w.deps)
+    return w
 
 
 def test_distribute_takes_what_the_poller_hands_over_without_waiting() -> None:

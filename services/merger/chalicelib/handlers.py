@@ -11,7 +11,7 @@ import math
 import time
 
 from chalicelib import merging
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.ledger import Step, next_step, with_lease
 from circulion import metrics
 from circulion.contracts.envelope import Envelope

@@ -20,7 +20,7 @@ from chalicelib.ledger import Job, with_lease
 from chalicelib.ledger_store import LedgerStore
 from circulion import log
 
-_log = logging.getLogger("merger.heartbeat")
+_log = logging.getLogger(__name__)
 
 
 class LeaseHeartbeat:

@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from chalicelib.archive import ArchiveFacts, InconsistentChunks, artifact_key, build_layout
 from chalicelib.assembly import adopt_written, write_archive
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.heartbeat import LeaseHeartbeat
 from chalicelib.ledger import Job, JobState, finished, released
 from chalicelib.rejection import (
@@ -48,7 +48,7 @@ from circulion.contracts.events import (
 )
 from circulion.errors import TransientError
 
-_log = logging.getLogger("merger.merging")
+_log = logging.getLogger(__name__)
 _ISSUES: TypeAdapter[list[ValidationIssue]] = TypeAdapter(list[ValidationIssue])
 
 

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TypeVar
 
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.ledger import Job, JobState, Sweep, SweepPolicy, finished, missing_chunks, redriven, sweep_step
 from circulion import log
 from circulion.contracts.envelope import Envelope
@@ -28,7 +28,7 @@ from circulion.contracts.events import (
     RecipeSplitPayload,
 )
 
-_log = logging.getLogger("merger.sweeping")
+_log = logging.getLogger(__name__)
 
 E = TypeVar("E", bound=Envelope)
 

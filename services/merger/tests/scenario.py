@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from chalicelib import handlers, sweeping
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.ledger import JobState
 from circulion.adapters.object_store import ObjectStore
 from circulion.contracts.envelope import Envelope

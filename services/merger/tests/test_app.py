@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -11,21 +11,23 @@ import pytest
 from chalice.test import Client
 from moto import mock_aws
 
+from chalicelib import bootstrap
+from chalicelib.deps import Deps
+from chalicelib.settings import MergerSettings
 from circulion.adapters.object_store import S3ObjectStore
 from circulion.settings import RESOURCES
 from circulion.testing import sqs_event
 from circulion.testing.tables import create_keyed_table
 from tests.scenario import extracted, make_recipe
 
+REGION = "us-east-1"
+
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("CIRCULION_TRACING_ENABLED", "false")
+def aws(monkeypatch: pytest.MonkeyPatch, wire: Callable[[Deps], Deps]) -> Iterator[dict[str, Any]]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # boto3 itself would follow it out of moto
     with mock_aws():
-        clients = {name: boto3.client(name, region_name="us-east-1") for name in ("s3", "sqs", "sns", "dynamodb")}
+        clients = {name: boto3.client(name, region_name=REGION) for name in ("s3", "sqs", "sns", "dynamodb")}
         for bucket in (RESOURCES.work_bucket, RESOURCES.artifacts_bucket):
             clients["s3"].create_bucket(Bucket=bucket)
         for queue in (RESOURCES.merger_queue, RESOURCES.work_queue):
@@ -40,11 +42,8 @@ def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
             Attributes={"RawMessageDelivery": "true"},
         )
         create_keyed_table(clients["dynamodb"], RESOURCES.ledger_table)
-        from chalicelib import bootstrap
-
-        bootstrap.deps.cache_clear()
+        wire(bootstrap.build(MergerSettings(region=REGION, tracing_enabled=False)))
         yield {**clients, "probe": probe}
-        bootstrap.deps.cache_clear()
 
 
 def test_coordinate_merges_a_recipe_delivered_in_one_batch(aws: dict[str, Any]) -> None:

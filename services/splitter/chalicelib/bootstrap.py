@@ -1,40 +1,33 @@
-"""Wiring, once per warm process."""
+"""The splitter's composition root: the only module that builds concrete adapters."""
 
 from __future__ import annotations
 
 import functools
-import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from typing import Any
 
-from chalicelib.plan_store import PlanStore, S3PlanStore
+from chalicelib.deps import SERVICE, Deps
+from chalicelib.plan_store import S3PlanStore
 from chalicelib.settings import SplitterSettings
-from circulion.adapters.dead_letters import DeadLetters
-from circulion.adapters.object_store import ObjectStore
-from circulion.batch import MessagePublisher
-from circulion.platform import build_platform
-
-SERVICE = "splitter"
+from circulion.platform import assemble, common_factories, lazy_platform
 
 
-@dataclass(frozen=True)
-class Deps:
-    settings: SplitterSettings
-    publisher: MessagePublisher
-    dead_letters: DeadLetters | None
-    objects: ObjectStore
-    plans: PlanStore
-    clock: Callable[[], float] = field(default=time.time)
+def build(settings: SplitterSettings | None = None, **overrides: Any) -> Deps:
+    """The splitter's dependencies; each keyword replaces that field (a test's fake)."""
+    s = settings or SplitterSettings.from_env()
+    platform = lazy_platform(SERVICE, s, with_task_queue=True)
+    return assemble(
+        Deps,
+        overrides,
+        {
+            **common_factories(s, platform),
+            "plans": lambda: S3PlanStore(
+                platform().clients.client("s3"), s.resources.work_bucket, s.plan_lease_seconds
+            ),
+        },
+    )
 
 
 @functools.cache
 def deps() -> Deps:
-    settings = SplitterSettings.from_env()
-    platform = build_platform(SERVICE, settings, with_task_queue=True)
-    return Deps(
-        settings=settings,
-        publisher=platform.publisher,
-        dead_letters=platform.dead_letters,
-        objects=platform.objects,
-        plans=S3PlanStore(platform.clients.client("s3"), settings.resources.work_bucket, settings.plan_lease_seconds),
-    )
+    """The process's dependencies, built on first use (a warm Lambda reuses them)."""
+    return build()

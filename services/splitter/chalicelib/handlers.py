@@ -8,7 +8,7 @@ import time
 from collections.abc import Sequence
 
 from chalicelib import planning, worker
-from chalicelib.bootstrap import SERVICE, Deps
+from chalicelib.deps import SERVICE, Deps
 from chalicelib.worker import ChunkResult
 from circulion import log, metrics, tracing
 from circulion.contracts.envelope import Envelope
@@ -21,7 +21,7 @@ from circulion.contracts.events import (
     RecipeValidated,
 )
 
-_log = logging.getLogger("circulion.splitter")
+_log = logging.getLogger(__name__)
 
 
 def split(message: RecipeValidated, deps: Deps) -> Sequence[Envelope]:

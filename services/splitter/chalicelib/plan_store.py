@@ -64,6 +64,9 @@ def decode(data: bytes) -> tuple[ChunkPlan, State, float]:
     return plan, document["state"], float(document["claimed_at"])
 
 
+# An ABC, not a Protocol like the other ports: it is a template method (Powertools'
+# persistence layer shape), the claim protocol written once over four storage primitives
+# that the S3 store and the in-memory fake each implement; both must inherit ``claim``.
 class PlanStore(ABC):
     """Port: plans and their fan-out state. Backends implement the four primitives."""
 

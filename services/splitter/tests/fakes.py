@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.plan_store import PlanStore
 from chalicelib.settings import MiB, SplitterSettings
 from circulion.adapters.event_bus import Publisher

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import boto3
@@ -14,33 +14,32 @@ from chalice.test import Client
 from moto import mock_aws
 
 from chalicelib import bootstrap
+from chalicelib.deps import Deps
+from chalicelib.settings import SplitterSettings
 from circulion.recipes import examples
 from circulion.settings import RESOURCES
 from circulion.testing import sqs_event
 from tests.fakes import World
 
+REGION = "us-east-1"
+
 
 @pytest.fixture
-def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("CIRCULION_TRACING_ENABLED", "false")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+def aws(monkeypatch: pytest.MonkeyPatch, wire: Callable[[Deps], Deps]) -> Iterator[dict[str, Any]]:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # boto3 itself would follow it out of moto
     with mock_aws():
-        s3 = boto3.client("s3")
+        s3 = boto3.client("s3", region_name=REGION)
         for bucket in (RESOURCES.uploads_bucket, RESOURCES.work_bucket):
             s3.create_bucket(Bucket=bucket)
-        sqs = boto3.client("sqs")
+        sqs = boto3.client("sqs", region_name=REGION)
         work = sqs.create_queue(QueueName=RESOURCES.work_queue)["QueueUrl"]
         probe = sqs.create_queue(QueueName="probe")["QueueUrl"]
-        sns = boto3.client("sns")
+        sns = boto3.client("sns", region_name=REGION)
         topic = sns.create_topic(Name=RESOURCES.events_topic)["TopicArn"]
         probe_arn = sqs.get_queue_attributes(QueueUrl=probe, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=probe_arn, Attributes={"RawMessageDelivery": "true"})
-        bootstrap.deps.cache_clear()
+        wire(bootstrap.build(SplitterSettings(region=REGION, tracing_enabled=False)))
         yield {"s3": s3, "sqs": sqs, "work": work, "probe": probe}
-        bootstrap.deps.cache_clear()
 
 
 def drain(sqs: Any, url: str) -> list[dict[str, Any]]:

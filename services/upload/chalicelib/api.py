@@ -6,9 +6,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol, TypeVar
-
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
+from typing import Protocol
 
 from chalicelib import upload_races, versioning, views
 from chalicelib.auth import Principal
@@ -21,6 +19,7 @@ from chalicelib.errors import (
     StoreConflict,
     Unavailable,
 )
+from chalicelib.inputs import ListParams, PartParams
 from chalicelib.models import (
     CompleteUpload,
     CreateRecipe,
@@ -43,7 +42,6 @@ from circulion import identifiers
 from circulion.errors import TransientError
 
 RECIPE_ID = identifiers.compiled(identifiers.RECIPE_ID)
-Q = TypeVar("Q", bound=BaseModel)
 
 
 class UrlSigner(Protocol):
@@ -60,29 +58,6 @@ class ApiDeps:
     signer: Callable[[], UrlSigner]
     clock: Callable[[], datetime] = lambda: datetime.now(UTC)
     new_id: Callable[[], str] = lambda: uuid.uuid4().hex
-
-
-class ListParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    status: Status | None = None
-    name: StrictStr | None = Field(default=None, max_length=128)
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: StrictStr | None = Field(default=None, max_length=2048)
-
-
-class PartParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    first: int = Field(default=1, ge=1, le=10_000)
-    count: int = Field(default=100, ge=1, le=1000)
-
-
-def parse_query(cls: type[Q], params: dict[str, str]) -> Q:
-    try:
-        return cls.model_validate(params)
-    except ValidationError as exc:
-        raise InvalidRequest("invalid query parameters", details=views.validation_details(exc)) from exc
 
 
 def owned(principal: Principal, recipe_id: str, deps: ApiDeps) -> Recipe:

@@ -9,7 +9,7 @@ from chalicelib.fleet import FleetDeps
 from chalicelib.withdrawal import RESEND_AFTER, command_for
 from circulion import log
 
-_log = logging.getLogger("circulion.upload.outbox")
+_log = logging.getLogger(__name__)
 
 MAX_PER_SWEEP = 100
 MAX_RESENDS = 10

@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from chalicelib.dynamo_values import dump, load
 from chalicelib.live import LiveVersion
 from chalicelib.name_index import (
     NameEntry,
@@ -33,17 +33,6 @@ BATCH_GET_KEYS = 100
 """DynamoDB's limit of keys per BatchGetItem."""
 _BATCH_ATTEMPTS = 5
 
-_ser = TypeSerializer()
-_de = TypeDeserializer()
-
-
-def _dump(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in values.items()}
-
-
-def _load(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
-
 
 class DynamoNameIndex(NameIndex):
     def __init__(self, dynamodb: Any, table: str) -> None:
@@ -54,13 +43,13 @@ class DynamoNameIndex(NameIndex):
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
-            "ExpressionAttributeValues": _dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
+            "ExpressionAttributeValues": dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
             "ConsistentRead": True,
         }
         ids: list[str] = []
         while True:
             page = self._call("query", **kwargs)
-            ids.extend(str(_load(i)["recipe_id"]) for i in page.get("Items", []))
+            ids.extend(str(load(i)["recipe_id"]) for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 break
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -71,11 +60,11 @@ class DynamoNameIndex(NameIndex):
         """The recipes, ``BATCH_GET_KEYS`` per request (a name's versions in a few round trips)."""
         recipes: list[Recipe] = []
         for start in range(0, len(recipe_ids), BATCH_GET_KEYS):
-            keys = [_dump({"pk": recipe_pk(i), "sk": RECIPE_SK}) for i in recipe_ids[start : start + BATCH_GET_KEYS]]
+            keys = [dump({"pk": recipe_pk(i), "sk": RECIPE_SK}) for i in recipe_ids[start : start + BATCH_GET_KEYS]]
             request: dict[str, Any] = {self._table: {"Keys": keys, "ConsistentRead": True}}
             for _ in range(_BATCH_ATTEMPTS):
                 response = self._call("batch_get_item", RequestItems=request)
-                recipes.extend(from_item(_load(i)) for i in response.get("Responses", {}).get(self._table, []))
+                recipes.extend(from_item(load(i)) for i in response.get("Responses", {}).get(self._table, []))
                 request = response.get("UnprocessedKeys") or {}
                 if not request:
                     break
@@ -87,10 +76,10 @@ class DynamoNameIndex(NameIndex):
         self._call(
             "update_item",
             TableName=self._table,
-            Key=_dump({"pk": names_pk(tenant_id), "sk": name}),
+            Key=dump({"pk": names_pk(tenant_id), "sk": name}),
             UpdateExpression="SET #n = :n, noted_at = if_not_exists(noted_at, :now)",
             ExpressionAttributeNames={"#n": "name"},
-            ExpressionAttributeValues=_dump({":n": name, ":now": datetime.now(UTC).isoformat()}),
+            ExpressionAttributeValues=dump({":n": name, ":now": datetime.now(UTC).isoformat()}),
         )
 
     def set_live(self, tenant_id: str, name: str, live: LiveVersion | None) -> None:
@@ -102,33 +91,33 @@ class DynamoNameIndex(NameIndex):
         self._call(
             "update_item",
             TableName=self._table,
-            Key=_dump({"pk": names_pk(tenant_id), "sk": name}),
+            Key=dump({"pk": names_pk(tenant_id), "sk": name}),
             UpdateExpression=update,
             ExpressionAttributeNames={"#n": "name"},
-            ExpressionAttributeValues=_dump(values),
+            ExpressionAttributeValues=dump(values),
         )
 
     def summary(self, tenant_id: str, name: str) -> NameEntry | None:
         r = self._call(
-            "get_item", TableName=self._table, Key=_dump({"pk": names_pk(tenant_id), "sk": name}), ConsistentRead=True
+            "get_item", TableName=self._table, Key=dump({"pk": names_pk(tenant_id), "sk": name}), ConsistentRead=True
         )
         if "Item" not in r:
             return None
-        item = _load(r["Item"])
+        item = load(r["Item"])
         return NameEntry(name=name, live=live_from_json(item.get("live")))
 
     def list(self, tenant_id: str, limit: int, cursor: str | None) -> NamePage:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk",
-            "ExpressionAttributeValues": _dump({":pk": names_pk(tenant_id)}),
+            "ExpressionAttributeValues": dump({":pk": names_pk(tenant_id)}),
             "Limit": limit,
         }
         if cursor:
-            kwargs["ExclusiveStartKey"] = _dump({"pk": names_pk(tenant_id), "sk": after_name(cursor, tenant_id)})
+            kwargs["ExclusiveStartKey"] = dump({"pk": names_pk(tenant_id), "sk": after_name(cursor, tenant_id)})
         page = self._call("query", **kwargs)
         entries = [
-            NameEntry(name=str(i["sk"]), live=live_from_json(i.get("live"))) for i in map(_load, page.get("Items", []))
+            NameEntry(name=str(i["sk"]), live=live_from_json(i.get("live"))) for i in map(load, page.get("Items", []))
         ]
         more = "LastEvaluatedKey" in page and entries
         return NamePage(entries, name_cursor(tenant_id, entries[-1].name) if more else None)

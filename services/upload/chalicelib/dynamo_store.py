@@ -6,38 +6,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib import version_claims
+from chalicelib.dynamo_values import conditional_failed, dump, load, transient
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
 from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
-from circulion.errors import TransientError
 
 MAX_PAGES_PER_LIST = 10
 """Filtered listings read at most this many index pages per call, then return a cursor."""
-
-_ser = TypeSerializer()
-_de = TypeDeserializer()
-
-
-def _conditional_failed(exc: ClientError) -> bool:
-    return bool(exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException")
-
-
-def _transient(exc: ClientError, what: str) -> TransientError:
-    return TransientError(f"{what}: {exc.response.get('Error', {}).get('Code', exc)}")
-
-
-def _dump(values: dict[str, Any]) -> dict[str, Any]:
-    return {k: _ser.serialize(v) for k, v in values.items()}
-
-
-def _load(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: _de.deserialize(v) for k, v in item.items()}
 
 
 class DynamoRecipeStore(RecipeStore):
@@ -55,7 +35,7 @@ class DynamoRecipeStore(RecipeStore):
                     {
                         "Put": {
                             "TableName": self._table,
-                            "Item": _dump(to_item(recipe)),
+                            "Item": dump(to_item(recipe)),
                             "ConditionExpression": "attribute_not_exists(pk)",
                         }
                     },
@@ -66,14 +46,14 @@ class DynamoRecipeStore(RecipeStore):
                 reasons = exc.response.get("CancellationReasons") or []
                 if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                     raise VersionTaken(f"{recipe.name} {recipe.version} already exists") from exc
-            raise _transient(exc, "create recipe") from exc
+            raise transient(exc, "create recipe") from exc
 
     def versions(self, tenant_id: str, name: str) -> list[str]:
         found: list[str] = []
         kwargs: dict[str, Any] = {
             "TableName": self._table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :v)",
-            "ExpressionAttributeValues": _dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
+            "ExpressionAttributeValues": dump({":pk": name_pk(tenant_id, name), ":v": "VERSION#"}),
             "ProjectionExpression": "sk",
             "ConsistentRead": True,  # racing creators must see the version that beat them
         }
@@ -81,8 +61,8 @@ class DynamoRecipeStore(RecipeStore):
             try:
                 page = self._db.query(**kwargs)
             except ClientError as exc:
-                raise _transient(exc, "list versions") from exc
-            found.extend(str(_load(i)["sk"]).removeprefix("VERSION#") for i in page.get("Items", []))
+                raise transient(exc, "list versions") from exc
+            found.extend(str(load(i)["sk"]).removeprefix("VERSION#") for i in page.get("Items", []))
             if "LastEvaluatedKey" not in page:
                 return found
             kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
@@ -90,11 +70,11 @@ class DynamoRecipeStore(RecipeStore):
     def get(self, recipe_id: str) -> Recipe | None:
         try:
             r = self._db.get_item(
-                TableName=self._table, Key=_dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}), ConsistentRead=True
+                TableName=self._table, Key=dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}), ConsistentRead=True
             )
         except ClientError as exc:
-            raise _transient(exc, "get recipe") from exc
-        return from_item(_load(r["Item"])) if "Item" in r else None
+            raise transient(exc, "get recipe") from exc
+        return from_item(load(r["Item"])) if "Item" in r else None
 
     def list(self, query: ListQuery) -> Page:
         kwargs: dict[str, Any] = {
@@ -118,24 +98,24 @@ class DynamoRecipeStore(RecipeStore):
         if filters:
             kwargs["FilterExpression"] = " AND ".join(filters)
             kwargs["ExpressionAttributeNames"] = names
-        kwargs["ExpressionAttributeValues"] = _dump(values)
+        kwargs["ExpressionAttributeValues"] = dump(values)
         if query.cursor:
-            kwargs["ExclusiveStartKey"] = _dump(decode_cursor(query.cursor, query.tenant_id))
+            kwargs["ExclusiveStartKey"] = dump(decode_cursor(query.cursor, query.tenant_id))
         items: list[dict[str, Any]] = []
         for _ in range(MAX_PAGES_PER_LIST):
             try:
                 page = self._db.query(**kwargs)
             except ClientError as exc:
-                raise _transient(exc, "list recipes") from exc
+                raise transient(exc, "list recipes") from exc
             for raw in page.get("Items", []):
-                items.append(_load(raw))
+                items.append(load(raw))
                 if len(items) == query.limit:
                     return Page([from_item(i) for i in items], _cursor_of(items[-1]))
             last = page.get("LastEvaluatedKey")
             if last is None:
                 return Page([from_item(i) for i in items], None)
             kwargs["ExclusiveStartKey"] = last
-        return Page([from_item(i) for i in items], encode_cursor({k: str(v) for k, v in _load(last).items()}))
+        return Page([from_item(i) for i in items], encode_cursor({k: str(v) for k, v in load(last).items()}))
 
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
         self._update(
@@ -153,11 +133,11 @@ class DynamoRecipeStore(RecipeStore):
                     {
                         "Update": {
                             "TableName": self._table,
-                            "Key": _dump({"pk": recipe_pk(recipe.recipe_id), "sk": RECIPE_SK}),
+                            "Key": dump({"pk": recipe_pk(recipe.recipe_id), "sk": RECIPE_SK}),
                             "UpdateExpression": "SET #s = :aborted, updated_at = :now ADD revision :one",
                             "ConditionExpression": "#s = :waiting AND upload_completed = :f",
                             "ExpressionAttributeNames": {"#s": "status"},
-                            "ExpressionAttributeValues": _dump(
+                            "ExpressionAttributeValues": dump(
                                 {
                                     ":aborted": Status.ABORTED.value,
                                     ":waiting": Status.AWAITING_UPLOAD.value,
@@ -174,7 +154,7 @@ class DynamoRecipeStore(RecipeStore):
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException":
                 return False
-            raise _transient(exc, "abort recipe") from exc
+            raise transient(exc, "abort recipe") from exc
         return True
 
     def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
@@ -250,7 +230,7 @@ class DynamoRecipeStore(RecipeStore):
             if codes[:1] == ["ConditionalCheckFailed"]:
                 raise StoreConflict(f"recipe {recipe.recipe_id} changed since it was read") from exc
             if codes[1:2] != ["ConditionalCheckFailed"]:
-                raise _transient(exc, "finish recipe") from exc
+                raise transient(exc, "finish recipe") from exc
             self._send_update(recipe.recipe_id, update)  # another attempt holds the version now
 
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
@@ -286,10 +266,10 @@ class DynamoRecipeStore(RecipeStore):
     ) -> dict[str, Any]:
         kwargs: dict[str, Any] = {
             "TableName": self._table,
-            "Key": _dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}),
+            "Key": dump({"pk": recipe_pk(recipe_id), "sk": RECIPE_SK}),
             "UpdateExpression": expression,
             "ConditionExpression": condition,
-            "ExpressionAttributeValues": _dump(values),
+            "ExpressionAttributeValues": dump(values),
         }
         if names:
             kwargs["ExpressionAttributeNames"] = names
@@ -299,9 +279,9 @@ class DynamoRecipeStore(RecipeStore):
         try:
             self._db.update_item(**kwargs)
         except ClientError as exc:
-            if _conditional_failed(exc):
+            if conditional_failed(exc):
                 raise StoreConflict(f"recipe {recipe_id} changed or is not in the expected state") from exc
-            raise _transient(exc, "update recipe") from exc
+            raise transient(exc, "update recipe") from exc
 
 
 def _cursor_of(item: dict[str, Any]) -> str:

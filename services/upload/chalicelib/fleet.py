@@ -12,12 +12,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
-
 from chalicelib.api import ApiDeps
 from chalicelib.auth import Principal
 from chalicelib.errors import NotFound, Unavailable
 from chalicelib.fleet_models import EdgeCredential, Latest, LiveView, NameList, NameSummary, NameView, VersionView
+from chalicelib.inputs import NameListParams
 from chalicelib.live import LiveVersion, live_version, matches_etag, newest_first
 from chalicelib.name_index import NameIndex
 from chalicelib.outbox import CommandOutbox
@@ -36,13 +35,6 @@ class FleetDeps:
     publisher: MessagePublisher
     policy_signer: Callable[[], PolicySigner]
     outbox: CommandOutbox
-
-
-class NameListParams(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    limit: int = Field(default=20, ge=1, le=100)
-    cursor: StrictStr | None = Field(default=None, max_length=2048)
 
 
 def _live_view(live: LiveVersion | None) -> LiveView | None:

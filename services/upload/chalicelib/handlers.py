@@ -4,12 +4,12 @@ lifecycle event). Each returns the events to publish; the batch processor publis
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 
 from chalicelib import names_projection, pipeline_metrics
-from chalicelib.bootstrap import Deps
 from chalicelib.content_check import check_object
+from chalicelib.deps import Deps
 from chalicelib.errors import StoreConflict
 from chalicelib.notifications import NotificationIgnored, ObjectArrived
 from chalicelib.outbox import settle_outcome
@@ -29,19 +29,24 @@ from circulion.contracts import (
 )
 from circulion.errors import TransientError
 
-_log = logging.getLogger("circulion.upload.handlers")
+_log = logging.getLogger(__name__)
 
 STATUS_TAG = "circulion-status"
 REASONS_TAG = "circulion-reasons"
 APPLY_ATTEMPTS = 5
 
 
-def validate(message: ObjectArrived | NotificationIgnored, deps: Deps) -> Sequence[Envelope]:  # noqa: PLR0911 - one exit per documented case
+def validate(  # noqa: PLR0911 - one exit per documented case
+    message: ObjectArrived | NotificationIgnored,
+    deps: Deps,
+    read_recipe: Callable[[str], Recipe | None] | None = None,
+) -> Sequence[Envelope]:
     """Check an arrived object against its recipe; emit validated or rejected.
 
     Idempotent on the recipe: a recipe past validation, or whose validation another
     invocation holds under a lease, is left alone (S3 sends two events per multipart
-    completion on the emulator, and SQS may redeliver).
+    completion on the emulator, and SQS may redeliver). ``read_recipe`` gives the recipe
+    already read for this record (:mod:`chalicelib.arrivals`); without it the store is read.
     """
     if isinstance(message, NotificationIgnored):
         _log.info(
@@ -49,7 +54,7 @@ def validate(message: ObjectArrived | NotificationIgnored, deps: Deps) -> Sequen
         )
         return []
     obj = message.payload
-    recipe = deps.store.get(message.recipe_id)
+    recipe = (read_recipe or deps.store.get)(message.recipe_id)
     if recipe is None or recipe.tenant_id != message.tenant_id:
         _log.error("object with no recipe record rejected", extra=log.fields(bucket=obj.bucket, key=obj.key))
         _tag(deps, obj.bucket, obj.key, obj.version_id, "rejected", ["no_recipe"])

@@ -1,4 +1,4 @@
-"""The HTTP edge: request parsing, the error shape, and the middleware that enforces it.
+"""The HTTP edge: the response and error shapes, and the middleware that enforces them.
 
 Every 4xx/5xx leaves as ``{"error": {"code", "message", "details"}}``: our own errors,
 and Chalice's (wrong method, unsupported media type, its 500 for an escaped exception),
@@ -10,22 +10,23 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from chalice import Response  # type: ignore[attr-defined]
 from chalice.app import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from chalicelib import views
-from chalicelib.errors import ApiError, InvalidRequest, Unavailable
+from chalicelib.errors import ApiError, Unavailable
 from circulion import log, tracing
 from circulion.errors import TransientError
 
-_log = logging.getLogger("circulion.upload.api")
+_log = logging.getLogger(__name__)
 
-B = TypeVar("B", bound=BaseModel)
 
 TRACE_HEADER = "x-amzn-trace-id"
+
+GetResponse = Callable[[Request], Response]
+"""The rest of Chalice's chain, as an http middleware receives it."""
 
 _CHALICE_CODES = {
     400: "bad_request",
@@ -52,24 +53,6 @@ def json_response(model: BaseModel, status: int = 200) -> Response:
     return Response(body=model.model_dump_json(), status_code=status, headers={"Content-Type": "application/json"})
 
 
-def parse_body(request: Request, model: type[B]) -> B:
-    raw = request.raw_body or b""
-    if not raw.strip():
-        raise InvalidRequest("a JSON body is required", code="invalid_json")
-    try:
-        document = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidRequest(f"the body is not valid JSON: {exc}", code="invalid_json") from exc
-    except RecursionError as exc:  # "[[[[..." 100,000 deep: json.loads raises this, not ValueError
-        raise InvalidRequest("the body is nested too deeply", code="invalid_json") from exc
-    try:
-        return model.model_validate(document)
-    except ValidationError as exc:
-        raise InvalidRequest(
-            "the body does not match the schema", code="validation_failed", details=views.validation_details(exc)
-        ) from exc
-
-
 def _is_ours(response: Response) -> bool:
     body = response.body
     if isinstance(body, str | bytes):
@@ -93,19 +76,19 @@ def _reshape(response: Response) -> Response:
     return reshaped
 
 
-def middleware(event: Request, get_response: Callable[[Request], Response]) -> Response:
-    """Trace the request, map errors to the shape, and reshape Chalice's own errors."""
+def middleware(event: Request, get_response: GetResponse) -> Response:
+    """Trace the request and reshape Chalice's own errors.
+
+    Our errors never get here: Chalice answers an exception raised in a view with its own
+    500 before middleware sees it, so they are mapped inside the view (:func:`view`, the one
+    place). What is caught here failed outside any view.
+    """
     incoming = event.headers.get(TRACE_HEADER)
     with tracing.span("upload.api", trace_header=incoming, annotations={"service": "upload"}):
         try:
             response = get_response(event)
-        except ApiError as exc:
-            response = error_response(exc.status, exc.code, exc.message, exc.details)
-        except TransientError as exc:
-            _log.warning("dependency unavailable", extra=log.fields(error=exc.message))
-            response = error_response(Unavailable.status, Unavailable.code, "a dependency is unavailable; retry")
         except Exception:  # noqa: BLE001 - the last line: no stack trace or Chalice body escapes
-            _log.exception("unhandled error in a route")
+            _log.exception("unhandled error outside a route")
             response = error_response(500, "internal_error", "internal error")
     if response.status_code >= 400 and not _is_ours(response):
         response = _reshape(response)
@@ -113,11 +96,7 @@ def middleware(event: Request, get_response: Callable[[Request], Response]) -> R
 
 
 def view(handler: Callable[..., Any]) -> Callable[..., Any]:
-    """Route decorator: our errors raised inside a view become responses.
-
-    Chalice turns exceptions raised in a view into its own 500 before middleware sees
-    them, so the mapping must happen inside the view.
-    """
+    """Route decorator, the one place our errors become responses (see :func:`middleware`)."""
 
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         try:

@@ -10,12 +10,12 @@ the summary: they compute the live version from the versions themselves.
 
 from __future__ import annotations
 
-import abc
 import base64
 import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.live import LiveVersion
@@ -35,25 +35,20 @@ class NamePage:
     cursor: str | None
 
 
-class NameIndex(abc.ABC):
+class NameIndex(Protocol):
     """Port: a tenant's names and the recipes of one name."""
 
-    @abc.abstractmethod
     def recipes_of(self, tenant_id: str, name: str) -> list[Recipe]:
         """Every recipe holding a version of the name (aborted uploads released theirs)."""
 
-    @abc.abstractmethod
     def note(self, tenant_id: str, name: str) -> None:
         """Make sure the name is listed (idempotent; keeps its summary)."""
 
-    @abc.abstractmethod
     def set_live(self, tenant_id: str, name: str, live: LiveVersion | None) -> None:
         """Replace the name's live-version summary (listing it if it was not)."""
 
-    @abc.abstractmethod
     def summary(self, tenant_id: str, name: str) -> NameEntry | None: ...
 
-    @abc.abstractmethod
     def list(self, tenant_id: str, limit: int, cursor: str | None) -> NamePage:
         """The tenant's names in name order, one page; ``cursor`` from the previous page."""
 

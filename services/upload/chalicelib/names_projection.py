@@ -18,7 +18,7 @@ from circulion import log
 from circulion.contracts import Envelope
 from circulion.errors import TransientError
 
-_log = logging.getLogger("circulion.upload.names")
+_log = logging.getLogger(__name__)
 
 LISTING = frozenset({"recipe.validated"})
 REFRESHING = frozenset(

@@ -20,7 +20,7 @@ from circulion.errors import CirculionError, MalformedMessage
 from circulion.lambda_types import SqsRecord
 from circulion.messages import record_body
 
-_log = logging.getLogger("circulion.upload.notifications")
+_log = logging.getLogger(__name__)
 
 KEY_PATTERN = upload_keys.INCOMING_KEY
 UNKNOWN = "-"

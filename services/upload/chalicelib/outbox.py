@@ -9,9 +9,9 @@ sequence arrives; a scheduled sweep re-sends what is still noted after a grace p
 
 from __future__ import annotations
 
-import abc
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from circulion.contracts import Envelope, RecipeRestored, RecipeWithdrawn
 
@@ -25,18 +25,15 @@ class PendingCommand:
     resends: int = 0
 
 
-class CommandOutbox(abc.ABC):
+class CommandOutbox(Protocol):
     """Port: commands published (or about to be) and not yet confirmed."""
 
-    @abc.abstractmethod
     def note(self, command: PendingCommand) -> None:
         """Record (or replace: one per recipe, the newest wins) a pending command."""
 
-    @abc.abstractmethod
     def due(self, now: datetime, limit: int) -> list[PendingCommand]:
         """Pending commands whose ``due_at`` has passed."""
 
-    @abc.abstractmethod
     def settle(self, recipe_id: str, sequence: int) -> None:
         """Forget the recipe's pending command if it is the one of ``sequence`` (idempotent)."""
 

@@ -10,12 +10,12 @@ Items (hash ``pk``, range ``sk``):
 
 from __future__ import annotations
 
-import abc
 import base64
 import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.projection import Change
@@ -75,7 +75,7 @@ def decode_cursor(cursor: str, tenant_id: str) -> dict[str, str]:
     return {f: keys[f] for f in fields}
 
 
-class RecipeStore(abc.ABC):
+class RecipeStore(Protocol):
     """Port: what the upload service does with its table.
 
     Conditional writes are the point: a version is claimed once, an upload is completed
@@ -83,41 +83,32 @@ class RecipeStore(abc.ABC):
     revision they were computed from.
     """
 
-    @abc.abstractmethod
     def create(self, recipe: Recipe) -> None:
         """Store a new recipe and claim its version; ``VersionTaken`` if already claimed."""
 
-    @abc.abstractmethod
     def versions(self, tenant_id: str, name: str) -> list[str]:
         """Every version claimed for a name."""
 
-    @abc.abstractmethod
     def get(self, recipe_id: str) -> Recipe | None: ...
 
-    @abc.abstractmethod
     def list(self, query: ListQuery) -> Page:
         """A tenant's recipes, newest first, filtered, one page."""
 
-    @abc.abstractmethod
     def mark_upload_completed(self, recipe_id: str, now: datetime) -> None:
         """Record that the multipart upload was completed (idempotent); ``StoreConflict`` if an
         abort won the race (the recipe is ``ABORTED``)."""
 
-    @abc.abstractmethod
     def abort(self, recipe: Recipe, now: datetime) -> bool:
         """``AWAITING_UPLOAD`` → ``ABORTED`` and release the version; ``False`` if not waiting."""
 
-    @abc.abstractmethod
     def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
         """Move to ``VALIDATING`` under a lease; ``False`` if another validation holds it or
         the recipe is past validation."""
 
-    @abc.abstractmethod
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
         """Write a projection change computed from ``recipe``; ``StoreConflict`` if the record
         changed since it was read."""
 
-    @abc.abstractmethod
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         """Write ``recipe``'s status and withdraw/restore fields, if the record is still at
         ``recipe.revision``; ``StoreConflict`` if it changed since it was read."""

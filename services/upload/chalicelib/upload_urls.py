@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import abc
 import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from botocore.exceptions import ClientError
 
@@ -28,31 +27,24 @@ class UploadedPart:
     size: int
 
 
-class UploadUrls(abc.ABC):
+class UploadUrls(Protocol):
     """Port: direct-to-S3 uploads."""
 
-    @abc.abstractmethod
     def presign_put(self, bucket: str, key: str, content_type: str, sha256: str, ttl_s: int) -> PresignedRequest: ...
 
-    @abc.abstractmethod
     def start_multipart(self, bucket: str, key: str, content_type: str) -> str: ...
 
-    @abc.abstractmethod
     def presign_part(
         self, bucket: str, key: str, upload_id: str, part_number: int, content_type: str, ttl_s: int
     ) -> PresignedRequest: ...
 
-    @abc.abstractmethod
     def uploaded_parts(self, bucket: str, key: str, upload_id: str) -> list[UploadedPart] | None:
         """Parts received so far; ``None`` when the upload no longer exists."""
 
-    @abc.abstractmethod
     def complete(self, bucket: str, key: str, upload_id: str, parts: Sequence[tuple[int, str]]) -> None: ...
 
-    @abc.abstractmethod
     def abort(self, bucket: str, key: str, upload_id: str) -> None: ...
 
-    @abc.abstractmethod
     def exists(self, bucket: str, key: str) -> bool: ...
 
 

@@ -1,9 +1,9 @@
-"""Each test gets fresh fakes wired into the app through ``bootstrap.use``."""
+"""Each test gets fresh fakes, built by ``bootstrap.build`` and wired into the app by ``wire``."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
@@ -14,9 +14,11 @@ os.environ.setdefault("CIRCULION_TRACING_ENABLED", "false")
 
 from chalicelib import bootstrap
 from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
+from chalicelib.deps import Deps
 from chalicelib.settings import MIB, UploadSettings
 from circulion.adapters.event_bus import Publisher
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, InMemoryObjectStore
+from circulion.testing.wiring import deps_wiring
 from tests.fakes import AUDIENCE, ISSUER, FakeSigner, FakeUploadUrls, InMemoryRecipeStore, TestIssuer
 from tests.name_fakes import InMemoryCommandOutbox, InMemoryNameIndex
 
@@ -25,7 +27,7 @@ _ISSUER = TestIssuer()
 
 @dataclass
 class World:
-    deps: bootstrap.Deps
+    deps: Deps
     store: InMemoryRecipeStore
     objects: InMemoryObjectStore
     bus: InMemoryEventBus
@@ -35,7 +37,13 @@ class World:
 
 
 @pytest.fixture
-def world() -> Iterator[World]:
+def wire(monkeypatch: pytest.MonkeyPatch) -> Callable[[Deps], Deps]:
+    """``wire(deps)``: the app's ``bootstrap.deps()`` returns ``deps`` for this test."""
+    return deps_wiring(monkeypatch, bootstrap)
+
+
+@pytest.fixture
+def world(wire: Callable[[Deps], Deps]) -> World:
     settings = UploadSettings(
         tracing_enabled=False,
         jwks_url="http://issuer.test/jwks",
@@ -57,8 +65,8 @@ def world() -> Iterator[World]:
     )
     signer = FakeSigner()
     outbox = InMemoryCommandOutbox()
-    deps = bootstrap.Deps(
-        settings=settings,
+    deps = bootstrap.build(
+        settings,
         publisher=Publisher(bus),
         dead_letters=dead,
         store=store,
@@ -69,8 +77,5 @@ def world() -> Iterator[World]:
         names=InMemoryNameIndex(store),
         outbox=outbox,
     )
-    bootstrap.use(deps)
-    try:
-        yield World(deps, store, objects, bus, dead, _ISSUER, outbox)
-    finally:
-        bootstrap.use(None)
+    wire(deps)
+    return World(deps, store, objects, bus, dead, _ISSUER, outbox)

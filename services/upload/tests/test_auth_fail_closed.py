@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ from chalice.test import Client
 
 from chalicelib import bootstrap
 from chalicelib.auth import JwksKeys, TokenRules, TokenVerifier
+from chalicelib.deps import Deps
 from chalicelib.errors import Unauthorized, Unavailable
 from tests.conftest import World
 from tests.fakes import ISSUER, TestIssuer
@@ -26,9 +28,11 @@ def _create(client: Any, token: str) -> Any:
 
 
 @pytest.mark.parametrize("audience", [None, ""])
-def test_an_unset_audience_is_a_503_not_an_open_door(world: World, audience: str | None) -> None:
+def test_an_unset_audience_is_a_503_not_an_open_door(
+    world: World, wire: Callable[[Deps], Deps], audience: str | None
+) -> None:
     settings = world.deps.settings.model_copy(update={"token_audience": audience})
-    bootstrap.use(replace(world.deps, settings=settings, verifier=lambda: bootstrap.build_verifier(settings)))
+    wire(replace(world.deps, settings=settings, verifier=lambda: bootstrap.build_verifier(settings)))
     with Client(app) as client:
         r = _create(client, world.issuer.token("acme", aud="some-other-app"))
     assert r.status_code == 503, r.body

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -14,7 +15,7 @@ from chalice.test import Client
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from chalicelib import bootstrap
+from chalicelib.deps import Deps
 from circulion.cdn_signing import CdnUrlSigner, CdnUrlVerifier
 from circulion.contracts import (
     ArtifactRef,
@@ -35,12 +36,12 @@ def _key() -> rsa.RSAPrivateKey:
 
 
 @pytest.fixture
-def client(world: World) -> Any:
+def client(world: World, wire: Callable[[Deps], Deps]) -> Any:
     pem = _key().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     signer = CdnUrlSigner("KTEST", pem.decode())
-    bootstrap.use(replace(world.deps, signer=lambda: signer))
+    wire(replace(world.deps, signer=lambda: signer))
     with Client(app) as c:
         yield c
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,6 +13,7 @@ from app import app
 from chalice.test import Client
 
 from chalicelib import bootstrap
+from chalicelib.deps import Deps
 from chalicelib.dynamo_outbox import DynamoCommandOutbox
 from chalicelib.outbox import CommandOutbox, PendingCommand
 from circulion.contracts import Envelope, PointerChangePayload, RecipeWithdrawalRequested, RecipeWithdrawn
@@ -48,9 +49,9 @@ class FlakyPublisher:
 
 
 @pytest.fixture
-def clock(world: World) -> Clock:
+def clock(world: World, wire: Callable[[Deps], Deps]) -> Clock:
     c = Clock()
-    bootstrap.use(replace(world.deps, clock=c))
+    wire(replace(world.deps, clock=c))
     return c
 
 
@@ -58,10 +59,12 @@ def commands(world: World) -> list[RecipeWithdrawalRequested]:
     return [e for e in world.bus.events if isinstance(e, RecipeWithdrawalRequested)]
 
 
-def test_a_withdrawal_whose_publish_failed_is_resent_by_the_sweep(world: World, clock: Clock) -> None:
+def test_a_withdrawal_whose_publish_failed_is_resent_by_the_sweep(
+    world: World, clock: Clock, wire: Callable[[Deps], Deps]
+) -> None:
     with Client(app) as client:
         rid = distributed(client, world, "1.0.0")
-        bootstrap.use(replace(bootstrap.deps(), publisher=FlakyPublisher(world.deps.publisher, 1)))
+        wire(replace(bootstrap.deps(), publisher=FlakyPublisher(world.deps.publisher, 1)))
         r = call(client, world, "POST", f"/recipes/{rid}/withdraw", {"reason": "bad"}, role="admin")
         assert r.status_code == 503, r.body
         assert world.store.recipes[rid].status.value == "WITHDRAWN" and commands(world) == []

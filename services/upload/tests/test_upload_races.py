@@ -18,6 +18,7 @@ from chalice.test import Client
 
 from chalicelib import api, bootstrap
 from chalicelib.auth import Principal
+from chalicelib.deps import Deps
 from chalicelib.models import CompleteUpload
 from chalicelib.settings import MIB
 from circulion.errors import TransientError
@@ -63,9 +64,9 @@ def call(client: Any, world: World, method: str, path: str, body: Any = None) ->
 
 
 @pytest.fixture
-def racing(world: World) -> Any:
+def racing(world: World, wire: Callable[[Deps], Deps]) -> Any:
     urls = RacingUploadUrls(world.objects)
-    bootstrap.use(replace(world.deps, urls=urls))
+    wire(replace(world.deps, urls=urls))
     with Client(app) as client:
         yield client, urls
 

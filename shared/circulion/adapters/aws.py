@@ -26,9 +26,14 @@ class AwsClients:
         self._session = boto3.session.Session(region_name=settings.region)
 
     @functools.cache  # noqa: B019 - one instance per process; the cache is the point
-    def client(self, service: str) -> Any:
-        """A client for ``service`` (``"s3"``, ``"sqs"``, ...). Returns the same one each call."""
-        config = Config(
+    def client(self, service: str, config: Config | None = None) -> Any:
+        """A client for ``service`` (``"s3"``, ``"sqs"``, ...). Returns the same one each call.
+
+        ``config`` overrides options of the shared defaults for a client with another job
+        (the upload service's presigning S3 client, the distributor's CloudFront client
+        that must not retry); pass the same ``Config`` object to get the same client.
+        """
+        defaults = Config(
             retries={"max_attempts": 5, "mode": "standard"},
             # Completing a multi-GB multipart upload (or copying a large part) can take
             # minutes before S3 answers; with botocore's 60 s a retry races the first
@@ -38,7 +43,8 @@ class AwsClients:
             s3={"addressing_style": "path"} if self._settings.endpoint_url else {},
             signature_version="s3v4" if service == "s3" else None,
         )
-        return self._session.client(service, endpoint_url=self._settings.endpoint_url, config=config)
+        merged = defaults if config is None else defaults.merge(config)
+        return self._session.client(service, endpoint_url=self._settings.endpoint_url, config=merged)
 
     def queue_url(self, queue_name: str) -> str:
         return _queue_url(self.client("sqs"), queue_name)

@@ -48,10 +48,7 @@ class ContentSniffer:
             if b"\n" in self._head or len(self._head) > FIRST_LINE_LIMIT:
                 self._check_head(final=False)
         if not self._utf8_failed:
-            try:
-                self._decoder.decode(data)
-            except UnicodeDecodeError as exc:
-                self._not_utf8(self._offset + exc.start)
+            self._decode(data, final=False)
         self._offset += len(data)
 
     def finish(self) -> list[ValidationIssue]:
@@ -59,11 +56,18 @@ class ContentSniffer:
             if not self._head_done:
                 self._check_head(final=True)
             if not self._utf8_failed:
-                try:
-                    self._decoder.decode(b"", final=True)
-                except UnicodeDecodeError:
-                    self._not_utf8(self._offset)
+                self._decode(b"", final=True)
         return self.issues
+
+    def _decode(self, data: bytes, *, final: bool) -> None:
+        # The decoder holds back the start of a sequence cut by the previous piece, and an
+        # error's start counts from those held bytes: the offset is the one decoding the
+        # whole file at once would give, wherever the pieces were cut.
+        held = len(self._decoder.getstate()[0])
+        try:
+            self._decoder.decode(data, final=final)
+        except UnicodeDecodeError as exc:
+            self._not_utf8(self._offset - held + exc.start)
 
     def _not_utf8(self, offset: int) -> None:
         self._utf8_failed = True

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from chalicelib import handlers, sweeping
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.handlers import LeaseHeld
 from chalicelib.ledger import JobState, with_lease
 from circulion.contracts.events import (

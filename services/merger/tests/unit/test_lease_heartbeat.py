@@ -9,7 +9,7 @@ import time
 import pytest
 
 from chalicelib import handlers, sweeping
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.handlers import LeaseHeld
 from chalicelib.heartbeat import LeaseHeartbeat
 from chalicelib.ledger import JobState, with_lease

@@ -9,8 +9,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from chalicelib.dynamo_ledger_store import DynamoLedgerStore
 from chalicelib.ledger import JobState, with_lease
-from chalicelib.ledger_store import DynamoLedgerStore, LedgerStore, PlanConflict
+from chalicelib.ledger_store import LedgerStore, PlanConflict
 from circulion.testing import InMemoryObjectStore
 from circulion.testing.tables import create_keyed_table
 from tests.fakes import InMemoryLedgerStore

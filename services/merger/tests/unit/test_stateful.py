@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import HealthCheck, settings
 
-from chalicelib.bootstrap import Deps
+from chalicelib.deps import Deps
 from chalicelib.settings import MergerSettings
 from circulion.testing import InMemoryObjectStore
 from tests.fakes import InMemoryLedgerStore
