@@ -47,7 +47,9 @@ def imported(name: str, path: Path, known: dict[str, Path]) -> Iterator[str]:
             if node.level:
                 anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
                 base = ".".join([*anchor, *([node.module] if node.module else [])])
-            targets = [base, *(f"{base}.{alias.name}" for alias in node.names)]
+            # ``from package import module`` imports the module; any other name, the package.
+            submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
+            targets = submodules if len(submodules) == len(node.names) else [base, *submodules]
         for written in targets:
             target = written
             while target and target not in known:
