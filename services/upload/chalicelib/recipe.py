@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.errors import VersionsExhausted
-from circulion import identifiers
+from circulion import identifiers, upload_keys
 
 
 class Status(StrEnum):
@@ -201,4 +201,4 @@ class Recipe:
 
 def object_key(tenant_id: str, recipe_id: str) -> str:
     """Where the customer's bytes land in the uploads bucket."""
-    return f"incoming/{tenant_id}/{recipe_id}"
+    return upload_keys.incoming_key(tenant_id, recipe_id)
