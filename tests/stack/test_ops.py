@@ -45,7 +45,7 @@ def _cli(stack: Stack, *args: str, ok: tuple[int, ...] = (0,)) -> Any:
         "AWS_DEFAULT_REGION": "us-east-1",
     }
     done = subprocess.run([*CLI, *args, "--json"], env=env, capture_output=True, text=True, check=False, timeout=120)
-    assert done.returncode in ok, done.stderr
+    assert done.returncode in ok and done.stdout.strip(), done.stderr
     return json.loads(done.stdout)
 
 
