@@ -70,7 +70,7 @@ print(json.dumps([[p.label, p.live()] for p in patches.applied()]))
 
 def _applied_in(process: str) -> list[tuple[str, bool]]:
     """What a fresh process records after its install function (patches must not leak into pytest's moto)."""
-    out = subprocess.run(  # noqa: S603 - our own interpreter
+    out = subprocess.run(
         [sys.executable, "-c", _INSTALL, process], check=True, capture_output=True, text=True, timeout=120
     ).stdout
     return [(label, live) for label, live in json.loads(out)]

@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.s3.models import FakeKey
 
-from circulion_local.iam.dynamodb_front import dynamodb_checks
 from circulion_local.emulator.patches import PINNED_MOTO, MotoMismatch, require
+from circulion_local.iam.dynamodb_front import dynamodb_checks
 from circulion_local.iam.resource_arns import iam_action
 from circulion_local.iam.roles import function_policies, role_name
 from circulion_local.iam.sessions import RoleSession
 from deploy.permissions import PERMISSIONS
-from moto.s3.models import FakeKey
 
 LOCK = Path(__file__).resolve().parents[2] / "requirements.lock"
 TABLE = "arn:aws:dynamodb:us-east-1:123456789012:table"
