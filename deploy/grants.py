@@ -36,13 +36,20 @@ class OwnLogGroup:
 
 
 @dataclass(frozen=True)
+class CloudWatchResource:
+    """A CloudWatch resource of this account and region: ``alarm:circulion-*``, ``dataset/default``."""
+
+    path: str
+
+
+@dataclass(frozen=True)
 class Everything:
     """``*``: only where AWS offers no resource-level permission (X-Ray); ``why`` says so."""
 
     why: str
 
 
-Resource = Exported | Distribution | OwnLogGroup | Everything
+Resource = Exported | Distribution | OwnLogGroup | CloudWatchResource | Everything
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ function consumes, and its dead-letter queue.
 
 from __future__ import annotations
 
-from deploy.grants import DLQ_SUFFIX, Everything, Exported, Grant, Resource
+from deploy.grants import DLQ_SUFFIX, CloudWatchResource, Everything, Exported, Grant, Resource, table
 from deploy.permissions import PERMISSIONS
 
 OPERATOR_ROLE = "circulion-operator"
@@ -31,7 +31,8 @@ def consumed_queues() -> tuple[str, ...]:
 
 def operator_grants() -> tuple[Grant, ...]:
     """``dlq list`` peeks at every DLQ, ``dlq redrive`` moves letters back to their source queue,
-    ``trace`` reads X-Ray traces."""
+    ``trace`` reads X-Ray traces; ``ops`` reads queue depths, the recipes by status, the
+    pipeline's alarms and metrics."""
     queues = consumed_queues()
     dead_letters: tuple[Resource, ...] = tuple(Exported(q, DLQ_SUFFIX) for q in queues)
     sources: tuple[Resource, ...] = tuple(Exported(q) for q in queues)
@@ -43,6 +44,11 @@ def operator_grants() -> tuple[Grant, ...]:
             dead_letters,
         ),
         Grant("SendBackToSource", ("sqs:GetQueueUrl", "sqs:SendMessage"), sources),
+        Grant("InspectQueues", ("sqs:GetQueueAttributes",), (*sources, *dead_letters)),
+        table("Recipes", ("Scan",)),
+        Grant("ReadAlarms", ("cloudwatch:DescribeAlarms",), (CloudWatchResource("alarm:circulion-*"),)),
+        # Metrics have no ARN of their own: queries read the account's one (default) dataset.
+        Grant("ReadMetrics", ("cloudwatch:GetMetricData",), (CloudWatchResource("dataset/default"),)),
         Grant(
             "ReadTraces",
             ("xray:GetTraceSummaries", "xray:BatchGetTraces"),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-from deploy.grants import Distribution, Everything, Exported, Grant, OwnLogGroup, Resource
+from deploy.grants import CloudWatchResource, Distribution, Everything, Exported, Grant, OwnLogGroup, Resource
 
 
 class Target(Protocol):
@@ -21,6 +21,8 @@ class Target(Protocol):
     def distribution(self, id_output: str) -> Any: ...
 
     def log_group(self, function_name: str, suffix: str) -> Any: ...
+
+    def cloudwatch(self, path: str) -> Any: ...
 
 
 def policy_document(grants: Sequence[Grant], function_name: str, target: Target) -> dict[str, Any]:
@@ -50,6 +52,8 @@ def _render(resource: Resource, function_name: str, target: Target) -> list[Any]
         case OwnLogGroup():
             # CreateLogGroup acts on the group, the other two on its streams.
             return [target.log_group(function_name, ""), target.log_group(function_name, ":*")]
+        case CloudWatchResource(path):
+            return [target.cloudwatch(path)]
         case Everything():
             return ["*"]
     raise TypeError(f"unknown resource {resource!r}")  # pragma: no cover - the union is closed

@@ -79,6 +79,9 @@ class SampleTarget:
     def log_group(self, function_name: str, suffix: str) -> Any:
         return f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:/aws/lambda/{function_name}{suffix}"
 
+    def cloudwatch(self, path: str) -> Any:
+        return f"arn:aws:cloudwatch:{REGION}:{ACCOUNT}:{path}"
+
 
 def sample_exports(template_path: Path = INFRA_TEMPLATE) -> dict[str, str]:
     """Output name -> an ARN (or id) of the shape the infra output exports."""

@@ -49,6 +49,9 @@ class CloudFormationTarget:
         group = f"log-group:/aws/lambda/{function_name}{suffix}"
         return {"Fn::Sub": "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:" + group}
 
+    def cloudwatch(self, path: str) -> Any:
+        return {"Fn::Sub": "arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:" + path}
+
 
 def function_of(handler: str) -> str:
     """Chalice function name of a ``Handler`` (``app.split`` -> ``split``; ``app.app`` is the API)."""

@@ -49,6 +49,9 @@ class TerraformTarget:
     def log_group(self, function_name: str, suffix: str) -> Any:
         return f"arn:{_PARTITION}:logs:{_REGION}:{_ACCOUNT}:log-group:/aws/lambda/{function_name}{suffix}"
 
+    def cloudwatch(self, path: str) -> Any:
+        return f"arn:{_PARTITION}:cloudwatch:{_REGION}:{_ACCOUNT}:{path}"
+
 
 def _value(source: Source, outputs: set[str]) -> str:
     match source:

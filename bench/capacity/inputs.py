@@ -203,6 +203,10 @@ def _event_sources(app_py: Path) -> dict[str, dict[str, Any]]:
                         if k.arg
                     }
                     sources.setdefault(name, {}).update(values if kind == "on_sqs_message" else {})
+    # Routes registered through a Blueprint (chalicelib/routes.py) are the API handler too.
+    for call in ast.walk(tree):
+        if isinstance(call, ast.Call) and getattr(call.func, "attr", "") == "register_blueprint":
+            sources.setdefault("api_handler", {})
     return sources
 
 

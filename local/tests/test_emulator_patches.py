@@ -44,6 +44,7 @@ FRONT = [
     "moto.kms.responses.KmsResponse._determine_resource",
     "moto.secretsmanager.responses.SecretsManagerResponse._determine_resource",
     "moto.cloudfront.responses.CloudFrontResponse._determine_resource",
+    "moto.cloudwatch.responses.CloudWatchResponse._determine_resource",
     "moto.server.run_simple",
 ]
 DYNAMODB = [

@@ -4,10 +4,11 @@ moto asks a response class for its resource through an optional ``_determine_res
 hook and evaluates ``*`` when there is none. In moto 5.2.5 only SQS, IAM and STS have the
 hook (S3 passes bucket and object ARNs itself), and SQS's resolves ``QueueUrl`` only (so
 ``GetQueueUrl``, which names the queue, was evaluated against ``*``); SNS, KMS, Secrets
-Manager and CloudFront have none, so a policy naming a topic, key, secret or distribution ARN never matched. The
-patch :func:`resolve_resource_arns` adds the hook to those four, resolving what the request
-names (``TopicArn``, ``KeyId`` as id, alias or ARN, ``SecretId`` as name or ARN, the
-distribution id in the path) to the ARN IAM would evaluate. DynamoDB is authorized in the
+Manager, CloudFront and CloudWatch have none, so a policy naming a topic, key, secret,
+distribution or alarm ARN never matched. The patch :func:`resolve_resource_arns` adds the
+hook to those five, resolving what the request names (``TopicArn``, ``KeyId`` as id, alias
+or ARN, ``SecretId`` as name or ARN, the distribution id in the path, ``AlarmNamePrefix``;
+metric queries act on the account's default dataset) to the ARN IAM would evaluate. DynamoDB is authorized in the
 front process (:mod:`circulion_local.iam.dynamodb_front`).
 
 moto also takes the IAM action from the API operation's name; a few operations are
@@ -106,9 +107,23 @@ def distribution_resource(response: Any) -> str:
     return f"arn:aws:cloudfront::{response.current_account}:distribution/{match['id']}"
 
 
+def metrics_resource(response: Any) -> str:
+    """CloudWatch: ``DescribeAlarms`` by name prefix acts on those alarms; metric queries on the
+    account's default dataset (metrics have no ARN of their own); anything else on ``*``."""
+    action = response._get_action()
+    base = f"arn:aws:cloudwatch:{response.region}:{response.current_account}"
+    if action == "DescribeAlarms":
+        prefix = response._get_param("AlarmNamePrefix")
+        return f"{base}:alarm:{prefix}*" if prefix else "*"
+    if action in ("GetMetricData", "GetMetricStatistics"):
+        return f"{base}:dataset/default"
+    return "*"
+
+
 def resolve_resource_arns() -> None:
-    """Give SNS, KMS, Secrets Manager and CloudFront moto's ``_determine_resource`` hook (once)."""
+    """Give SNS, KMS, Secrets Manager, CloudFront and CloudWatch moto's ``_determine_resource`` hook (once)."""
     from moto.cloudfront.responses import CloudFrontResponse
+    from moto.cloudwatch.responses import CloudWatchResponse
     from moto.core.responses import BaseResponse
     from moto.kms.responses import KmsResponse
     from moto.secretsmanager.responses import SecretsManagerResponse
@@ -123,6 +138,7 @@ def resolve_resource_arns() -> None:
         (KmsResponse, key_resource),
         (SecretsManagerResponse, secret_resource),
         (CloudFrontResponse, distribution_resource),
+        (CloudWatchResponse, metrics_resource),
     ):
         patches.add(cls, "_determine_resource", resolver)  # a hook moto looks up by name
 

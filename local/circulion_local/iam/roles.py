@@ -75,6 +75,9 @@ class LocalTarget:
     def log_group(self, function_name: str, suffix: str) -> Any:
         return f"arn:aws:logs:{self.region}:{self.account}:log-group:/aws/lambda/{function_name}{suffix}"
 
+    def cloudwatch(self, path: str) -> Any:
+        return f"arn:aws:cloudwatch:{self.region}:{self.account}:{path}"
+
 
 @dataclass(frozen=True)
 class RolePolicy:
