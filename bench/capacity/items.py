@@ -24,6 +24,7 @@ from circulion.contracts.events import (
     RecipeSplitPayload,
     ValidationIssue,
 )
+from circulion.upload_keys import incoming_key
 
 Value = str | int | float | bool | frozenset[int]
 KIB = 1024
@@ -68,7 +69,7 @@ def _description(size: int) -> RecipeDescription:
 
 
 def _source() -> ObjectRef:
-    return ObjectRef(bucket="circulion-uploads", key=f"incoming/{TENANT}/{RECIPE_ID}", version_id=VERSION_ID)
+    return ObjectRef(bucket="circulion-uploads", key=incoming_key(TENANT, RECIPE_ID), version_id=VERSION_ID)
 
 
 def ledger_job(total_chunks: int, chunk_size: int) -> dict[str, Value]:
@@ -169,7 +170,7 @@ def recipe_record(chunks_seen: Iterable[int]) -> dict[str, Value]:
         "created_at": created,
         "updated_at": created,
         "bucket": "circulion-uploads",
-        "object_key": f"incoming/{TENANT}/{RECIPE_ID}",
+        "object_key": incoming_key(TENANT, RECIPE_ID),
         "upload_completed": True,
         "chunks_done": 0,
         "errors": "[]",

@@ -8,15 +8,13 @@ prints one JSON document on stdout instead. Expected failures are raised as
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from pathlib import Path
-from typing import TextIO
 
 from circulion_cli import render
 from circulion_cli.archive_check import check_archived_file
 from circulion_cli.client import CirculionClient
 from circulion_cli.config import CliConfig
+from circulion_cli.console import FAILED_EXIT, OK, Io
 from circulion_cli.errors import ClientError, Conflict, WaitTimedOut
 from circulion_cli.follow import StatusFollower
 from circulion_cli.models import DISTRIBUTED, REJECTED, TERMINAL, Recipe
@@ -26,28 +24,8 @@ from circulion_cli.upload_command import default_name, run_upload
 
 __all__ = ["CONTENT_TYPES", "Io", "default_name", "guess_content_type"]
 
-OK, FAILED_EXIT = 0, 1
-
 CONTENT_TYPES = EXTENSIONS
 """Extension -> content type (``upload`` also recognises a recipe by its content: sniff.py)."""
-
-
-class Io:
-    """Where a command writes; tests pass string buffers."""
-
-    def __init__(self, out: TextIO | None = None, err: TextIO | None = None) -> None:
-        self.out = out or sys.stdout
-        self.err = err or sys.stderr
-
-    def json(self, document: object) -> None:
-        self.out.write(json.dumps(document, indent=2, default=str) + "\n")
-
-    def say(self, text: str) -> None:
-        self.out.write(text + "\n")
-
-    def note(self, text: str) -> None:
-        self.err.write(text + "\n")
-        self.err.flush()
 
 
 def client_for(config: CliConfig) -> CirculionClient:

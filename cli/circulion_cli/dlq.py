@@ -16,6 +16,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from circulion.dead_letter_attributes import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+from circulion.sqs_attributes import trace_system_attributes
+from circulion.upload_keys import recipe_of_key
 from circulion_cli.errors import UsageError
 
 DLQ_SUFFIX = "-dlq"
@@ -170,9 +172,7 @@ class DeadLetterQueues:
         if attributes:
             kwargs["MessageAttributes"] = attributes
         if letter.trace_header:
-            kwargs["MessageSystemAttributes"] = {
-                "AWSTraceHeader": {"DataType": "String", "StringValue": letter.trace_header}
-            }
+            kwargs["MessageSystemAttributes"] = trace_system_attributes(letter.trace_header)
         self._sqs.send_message(**kwargs)
 
 
@@ -216,9 +216,9 @@ def recipe_id_of(body: str) -> str | None:
         return str(document["recipe_id"])
     for record in document.get("Records") or []:
         key = urllib.parse.unquote_plus(str(record.get("s3", {}).get("object", {}).get("key", "")))
-        parts = key.split("/")
-        if len(parts) == 3 and parts[0] == "incoming" and parts[2]:
-            return parts[2]
+        recipe_id = recipe_of_key(key)
+        if recipe_id is not None:
+            return recipe_id
     return None
 
 

@@ -42,6 +42,10 @@ class Unauthorized(ApiError):
     """The token is missing, expired or forged (401/403)."""
 
 
+class Forbidden(Unauthorized):
+    """A good token whose role may not do this (403 ``forbidden``)."""
+
+
 class NotFound(ApiError):
     """No such recipe for this tenant (404)."""
 
@@ -99,7 +103,9 @@ class WaitTimedOut(ClientError):
 def api_error(status: int, code: str | None, message: str, details: object = None) -> ApiError:
     """The :class:`ApiError` subclass for an HTTP status."""
     cls: type[ApiError]
-    if status in (401, 403):
+    if status == 403 and code == "forbidden":
+        cls = Forbidden
+    elif status in (401, 403):
         cls = Unauthorized
     elif status == 404:
         cls = NotFound

@@ -11,8 +11,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from circulion_cli.commands import OK, Io, client_for
+from circulion_cli.commands import client_for
 from circulion_cli.config import CliConfig
+from circulion_cli.console import OK, Io
 from circulion_cli.errors import ConnectionFailed, NotFound, ServerError
 from circulion_cli.fleet_models import NameDetails, NameSummary
 from circulion_cli.pull import Check, EdgeUnavailable, Puller, previous_path

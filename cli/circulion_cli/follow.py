@@ -14,7 +14,7 @@ from circulion_cli.models import AWAITING_UPLOAD, DISTRIBUTED, STATUSES, Recipe
 from circulion_cli.progress import ProgressBar
 
 if TYPE_CHECKING:
-    from circulion_cli.commands import Io
+    from circulion_cli.console import Io
 
 PROCESSING = "PROCESSING"
 

@@ -16,6 +16,7 @@ from circulion_cli.errors import (
     AwsAccessFailed,
     ChecksumMismatch,
     ConnectionFailed,
+    Forbidden,
     NotFound,
     PartUploadFailed,
     ProcessingFailed,
@@ -78,15 +79,23 @@ def hint_for(exc: CirculionError, config: CliConfig) -> str:
     if isinstance(given, str) and given:
         return given
     if isinstance(exc, Unauthorized):
-        if not config.token:
-            return f"no token: set CIRCULION_TOKEN or pass --token (locally: {DEV_TOKEN})"
-        return f"the token is expired, malformed or from another stack: get a new one (locally: {DEV_TOKEN})"
+        return _token_hint(exc, config)
     if isinstance(exc, ConnectionFailed):
         return _unreachable(config.api_url)
     for cls, hint in _FIXED_HINTS:
         if isinstance(exc, cls):
             return hint
     return "run the command again; if it keeps failing, see `circulion COMMAND --help`"
+
+
+def _token_hint(exc: Unauthorized, config: CliConfig) -> str:
+    if isinstance(exc, Forbidden):
+        needed = exc.details.get("required_role") if isinstance(exc.details, dict) else None
+        role = f" --role {needed}" if isinstance(needed, str) else " --role ROLE"
+        return f"this token's role may not do this: use a token with the role named above (locally: {DEV_TOKEN}{role})"
+    if not config.token:
+        return f"no token: set CIRCULION_TOKEN or pass --token (locally: {DEV_TOKEN})"
+    return f"the token is expired, malformed or from another stack: get a new one (locally: {DEV_TOKEN})"
 
 
 def _unreachable(api_url: str) -> str:

@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 
 from circulion.errors import CirculionError
 from circulion_cli import commands, ops, precheck, sre, validate
-from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
+from circulion_cli.console import Io
 from circulion_cli.errors import UsageError
 from circulion_cli.fleet_commands import add_fleet_commands
 from circulion_cli.hints import detail_lines, hint_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 
-from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
+from circulion_cli.console import Io
 
 Command = Callable[[argparse.Namespace, CliConfig, Io], int]

@@ -18,42 +18,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from circulion_cli.commands import OK, Io
 from circulion_cli.config import CliConfig
-from circulion_cli.ops_alarms import AlarmState, read_alarms
-from circulion_cli.ops_metrics import MetricReader, Percentiles
-from circulion_cli.ops_queues import QueueHealth, read_queues
+from circulion_cli.console import OK, Io
+from circulion_cli.ops_alarms import read_alarms
+from circulion_cli.ops_metrics import MetricReader
+from circulion_cli.ops_queues import read_queues
 from circulion_cli.ops_recipes import RecipeSummary, read_recipes, summarise
+from circulion_cli.ops_snapshot import OpsSnapshot
 
 WINDOW = timedelta(hours=1)
 DEFAULT_STUCK_AFTER_S = 300
 DEFAULT_REFRESH_S = 2.0
-
-
-@dataclass(frozen=True)
-class OpsSnapshot:
-    taken_at: datetime
-    where: str
-    queues: list[QueueHealth]
-    alarms: list[AlarmState]
-    recipes: RecipeSummary
-    latencies: list[Percentiles]
-
-    @property
-    def healthy(self) -> bool:
-        return not any(a.state == "ALARM" for a in self.alarms) and not self.recipes.stuck
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "taken_at": self.taken_at.isoformat(),
-            "where": self.where,
-            "healthy": self.healthy,
-            "queues": [q.as_json() for q in self.queues if not q.is_dlq],
-            "dlqs": [q.as_json() for q in self.queues if q.is_dlq],
-            "alarms": [a.as_json() for a in self.alarms],
-            "recipes": self.recipes.as_json(),
-            "latency": [p.as_json() for p in self.latencies],
-        }
 
 
 @dataclass(frozen=True)

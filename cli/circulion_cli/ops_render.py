@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from circulion_cli.ops import OpsSnapshot
+from circulion_cli.ops_snapshot import OpsSnapshot
 
 
 def _ms(value: float | None) -> str:

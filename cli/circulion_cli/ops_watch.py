@@ -17,10 +17,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from circulion.errors import CirculionError
-from circulion_cli.commands import OK, Io
+from circulion_cli.console import OK, Io
 
 if TYPE_CHECKING:
-    from circulion_cli.ops import OpsSnapshot
+    from circulion_cli.ops_snapshot import OpsSnapshot
 
 ALTERNATE_SCREEN, MAIN_SCREEN = "\x1b[?1049h", "\x1b[?1049l"
 HOME, CLEAR_LINE, CLEAR_BELOW = "\x1b[H", "\x1b[K", "\x1b[J"

@@ -23,7 +23,7 @@ from circulion_cli.progress_events import OnProgress, Phase, UploadProgress
 from circulion_cli.resume import UploadState
 
 if TYPE_CHECKING:
-    from circulion_cli.client import CirculionClient
+    from circulion_cli.upload_api import UploadApi
 
 URL_BATCH = 50
 """Part URLs fetched per ``GET /parts`` call."""
@@ -38,7 +38,7 @@ def part_length(state: UploadState, number: int) -> int:
 
 
 def put_range(
-    client: CirculionClient,
+    client: UploadApi,
     path: Path,
     offset: int,
     length: int,
@@ -107,7 +107,7 @@ class PartSender:
 
     def __init__(
         self,
-        client: CirculionClient,
+        client: UploadApi,
         path: Path,
         state: UploadState,
         counter: Counter,

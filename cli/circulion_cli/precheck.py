@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from circulion_cli.commands import Io
 from circulion_cli.config import CliConfig
+from circulion_cli.console import Io
 from circulion_cli.main_types import Command
 from circulion_cli.progress import human_bytes
 from circulion_cli.sniff import choose_type

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from circulion_cli import render
-from circulion_cli.commands import OK, Io
 from circulion_cli.config import CliConfig
+from circulion_cli.console import OK, Io
 from circulion_cli.dlq import DeadLetterQueues
 from circulion_cli.errors import AwsAccessFailed, TraceUnavailable
 
@@ -87,7 +87,7 @@ def dlq_redrive(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
 
 def trace(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     try:
-        from circulion_cli.trace import fetch_flow, render_flow  # type: ignore[import-not-found, unused-ignore]
+        from circulion_cli.trace import fetch_flow  # type: ignore[import-not-found, unused-ignore]
     except ImportError as exc:
         raise TraceUnavailable(f"trace support is not installed: {exc}") from exc
     since = datetime.now(UTC) - timedelta(minutes=args.since)
@@ -95,7 +95,7 @@ def trace(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     if args.json:
         io.json(_plain(flow))
     else:
-        io.say(render_flow(flow))
+        io.say(render.render_flow(flow))
     return OK
 
 

@@ -19,7 +19,7 @@ from circulion_cli.progress_events import OnNotice, OnProgress, UploadProgress
 from circulion_cli.resume import FileIdentity, ResumeKey, ResumeStore, UploadState, UploadTarget, token_tenant
 
 if TYPE_CHECKING:
-    from circulion_cli.client import CirculionClient
+    from circulion_cli.upload_api import UploadApi
 
 __all__ = ["OnNotice", "OnProgress", "UploadOutcome", "UploadProgress", "upload_file"]
 
@@ -38,7 +38,7 @@ class UploadOutcome:
 
 
 def upload_file(
-    client: CirculionClient,
+    client: UploadApi,
     path: Path,
     *,
     name: str,
@@ -99,7 +99,7 @@ _COMPLETED = ""
 """``upload_id`` of the state :func:`_resumable` returns for an upload already completed."""
 
 
-def _resumable(client: CirculionClient, store: ResumeStore | None, identity: ResumeKey) -> UploadState | None:
+def _resumable(client: UploadApi, store: ResumeStore | None, identity: ResumeKey) -> UploadState | None:
     """The state to continue, one marked completed (``upload_id`` empty), or ``None``."""
     if store is None:
         return None
@@ -138,6 +138,6 @@ def _new_state(identity: ResumeKey, recipe_id: str, upload: MultipartUpload) -> 
     )
 
 
-def _put_single(client: CirculionClient, path: Path, size: int, upload: SinglePut, counter: Counter) -> None:
+def _put_single(client: UploadApi, path: Path, size: int, upload: SinglePut, counter: Counter) -> None:
     url = PartUrl(part_number=1, url=upload.url, headers=upload.headers)
     put_range(client, path, 0, size, lambda refresh: url, counter, label="file")

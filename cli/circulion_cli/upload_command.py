@@ -22,7 +22,7 @@ from circulion_cli.sniff import choose_type
 
 if TYPE_CHECKING:
     from circulion_cli.client import CirculionClient
-    from circulion_cli.commands import Io
+    from circulion_cli.console import Io
     from circulion_cli.progress_events import UploadProgress
 from circulion_cli.upload import UploadOutcome
 

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:  # the validation code is imported when a file is validated: a fast start-up
     from circulion.contracts.events import ValidationIssue
     from circulion.recipes.file_validation import Verdict
-from circulion_cli.commands import CONTENT_TYPES, Io
+from circulion_cli.commands import CONTENT_TYPES
 from circulion_cli.config import CliConfig
+from circulion_cli.console import Io
 from circulion_cli.progress import ProgressBar, human_bytes
 from circulion_cli.sniff import choose_type
 

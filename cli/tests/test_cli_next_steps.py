@@ -130,3 +130,15 @@ def test_a_port_offset_that_is_not_a_number_is_a_usage_error(monkeypatch: pytest
     code, _, err = cli("list")
     assert code == 2
     assert "CIRCULION_PORT_OFFSET='two' is not a number" in err
+
+
+def test_a_role_that_may_not_do_it_is_told_which_role_to_get() -> None:
+    from circulion_cli.config import CliConfig
+    from circulion_cli.errors import Forbidden, api_error
+    from circulion_cli.hints import hint_for
+
+    details = {"required_role": "uploader", "roles": ["robot"]}
+    error = api_error(403, "forbidden", "this needs the uploader role", details)
+    assert isinstance(error, Forbidden)
+    hint = hint_for(error, CliConfig.from_env({"CIRCULION_TOKEN": "t"}))
+    assert "--role uploader" in hint and "expired" not in hint

@@ -19,7 +19,8 @@ import pytest
 from moto import mock_aws
 
 from circulion_cli.errors import TraceUnavailable
-from circulion_cli.trace import Span, build_flow, covered, fetch_flow, max_parallelism, render_flow
+from circulion_cli.render import render_flow
+from circulion_cli.trace import Span, build_flow, covered, fetch_flow, max_parallelism
 
 T0 = time.time() - 30
 TRACE = f"1-{int(T0):08x}-{os.urandom(12).hex()}"

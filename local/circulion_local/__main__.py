@@ -36,10 +36,11 @@ from circulion_local.chaos import ChaosConfig, parse_chaos
 from circulion_local.chaos.config import ENV_SEED, ENV_SPEC
 from circulion_local.iam.enforcement import ENFORCE_ENV
 from circulion_local.ports import LocalPorts
+from circulion_local.run_options import RunOptions
 from circulion_local.runtime import reporting
 from circulion_local.runtime.fast_redelivery import DEFAULT_CAP_S
 from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
-from circulion_local.supervisor import RunOptions, Supervisor
+from circulion_local.supervisor import Supervisor
 
 
 def _parser() -> argparse.ArgumentParser:

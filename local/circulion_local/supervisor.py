@@ -4,33 +4,39 @@ Start-up, in order (each step's stopper is stacked, so a failure or Ctrl-C at an
 stops exactly what was started, last first):
 
 1. the emulator; ``infra/template.yaml`` (and any ``--extra-template``) provisioned into it;
-2. the auxiliary servers whose modules exist (X-Ray daemon, token issuer, CDN edge);
+2. the auxiliary servers (X-Ray daemon, token issuer, CDN edge);
 3. discovery of every function of every app (a subprocess per app);
 4. one :class:`SqsEventSource` per SQS function, one :class:`ScheduledFunction` per schedule;
 5. the upload app's routes on the API port;
-6. a banner, ``circulion-local ready`` and ``<state>/ready.json``.
+6. a banner (banner.py), ``circulion-local ready`` and ``<state>/ready.json`` (ready_file.py).
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-import json
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import boto3
 from chalice.constants import DEFAULT_HANDLER_NAME
 
-from circulion_local.chaos import ChaosConfig
+from circulion_local import edge, issuer, xray_daemon
+from circulion_local.banner import banner
 from circulion_local.iam.function_roles import FunctionRoles, lambda_names, without_credentials
 from circulion_local.iam.sessions import RoleSession
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
+from circulion_local.ready_file import (
+    READY_LINE,
+    Started,
+    function_summary,
+    ready_document,
+    remove_ready_file,
+    write_ready_file,
+)
+from circulion_local.run_options import RunOptions
 from circulion_local.runtime import reporting
 from circulion_local.runtime.api_server import start_api_server
 from circulion_local.runtime.config import function_settings, load_config
@@ -38,54 +44,20 @@ from circulion_local.runtime.discovery import app_dirs, discover
 from circulion_local.runtime.event_source import SqsEventSource, resolve_queue
 from circulion_local.runtime.fast_redelivery import fast_function, visibility_parameters
 from circulion_local.runtime.function_env import HOST_VARIABLES, function_environment, output_environment
-from circulion_local.runtime.functions import (
-    DEFAULT_CONCURRENCY,
-    AppSpec,
-    FunctionSpec,
-    HttpTrigger,
-    ScheduleTrigger,
-    SqsTrigger,
-)
+from circulion_local.runtime.functions import AppSpec, FunctionSpec, HttpTrigger, ScheduleTrigger, SqsTrigger
 from circulion_local.runtime.scheduler import ScheduledFunction
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVICES_DIR = REPO_ROOT / "services"
 ACCOUNT_ID = "123456789012"
-AUXILIARY_MODULES = ("xray_daemon", "issuer", "edge")
+AUXILIARY_SERVERS: tuple[tuple[str, Callable[[LocalPorts, Path], Stoppable]], ...] = (
+    ("xray_daemon", xray_daemon.start),
+    ("issuer", issuer.start),
+    ("edge", edge.start),
+)
+"""Started after provisioning, in this order; each one's failure is reported, not fatal."""
 API_SERVICE = "upload"
-READY_LINE = "circulion-local ready"
 JOIN_TIMEOUT_S = 15.0
-
-
-@dataclass(frozen=True)
-class RunOptions:
-    """What ``run`` was asked to do."""
-
-    ports: LocalPorts
-    state_dir: Path
-    services: frozenset[str] | None = None
-    app_dirs: tuple[Path, ...] = ()
-    extra_templates: tuple[Path, ...] = ()
-    default_concurrency: int = DEFAULT_CONCURRENCY
-    chaos: ChaosConfig = field(default_factory=ChaosConfig)
-    fast_redelivery_s: int | None = None
-    """Cap on function timeouts (and visibility timeouts, leases) — see fast_redelivery."""
-    attach_emulator: bool = False
-    """Use the emulator already answering on the port (provisioned again, idempotently) and
-    leave it running on stop, so a runtime can be killed and restarted mid-flight."""
-    enforce_iam: bool = True
-    """The emulator checks every request against its caller's role (circulion_local.iam)."""
-
-
-@dataclass
-class _Started:
-    """What is running, for the banner and ready.json."""
-
-    outputs: dict[str, str] = field(default_factory=dict)
-    auxiliary: dict[str, str] = field(default_factory=dict)
-    functions: list[dict[str, Any]] = field(default_factory=list)
-    api: bool = False
-    roles: dict[str, str] = field(default_factory=dict)
 
 
 def select_dirs(dirs: list[Path], services: frozenset[str] | None) -> list[Path]:
@@ -102,28 +74,6 @@ def select_dirs(dirs: list[Path], services: frozenset[str] | None) -> list[Path]
     return [path for path in dirs if path.name in services]
 
 
-def function_summary(spec: FunctionSpec, concurrency: int) -> dict[str, Any]:
-    """One function as ready.json lists it."""
-    summary: dict[str, Any] = {
-        "service": spec.service,
-        "function": spec.name,
-        "lambda_name": spec.lambda_name,
-        "timeout_s": spec.settings.timeout_s,
-        "memory_mb": spec.settings.memory_mb,
-        "concurrency": concurrency,
-    }
-    if isinstance(spec.trigger, SqsTrigger):
-        summary.update(
-            trigger="sqs",
-            queue=spec.trigger.queue_name,
-            batch_size=spec.trigger.batch_size,
-            batching_window_s=spec.trigger.batching_window_s,
-        )
-    elif isinstance(spec.trigger, ScheduleTrigger):
-        summary.update(trigger="schedule", schedule=spec.trigger.expression)
-    return summary
-
-
 class Supervisor:
     """Starts the local stack piece by piece and stops it in reverse order."""
 
@@ -132,7 +82,7 @@ class Supervisor:
         self.stopping = threading.Event()
         self._stoppers: list[tuple[str, Callable[[], None]]] = []
         self._runners: list[SqsEventSource | ScheduledFunction] = []
-        self._started = _Started()
+        self._started = Started()
         self._log = reporting.logger()
         self._logs_dir = options.state_dir / "logs"
         self._roles: FunctionRoles | None = None
@@ -212,15 +162,9 @@ class Supervisor:
         self._log.info("attached to the running emulator on %s (left running on stop)", url)
 
     def _start_auxiliary(self) -> None:
-        for name in AUXILIARY_MODULES:
-            module_name = f"circulion_local.{name}"
-            if importlib.util.find_spec(module_name) is None:
-                self._started.auxiliary[name] = "absent"
-                continue
+        for name, start in AUXILIARY_SERVERS:
             try:
-                server: Stoppable = importlib.import_module(module_name).start(
-                    self.options.ports, self.options.state_dir
-                )
+                server = start(self.options.ports, self.options.state_dir)
             except Exception as exc:  # noqa: BLE001 - one broken auxiliary server must not stop the stack
                 self._log.error("%s failed to start: %s: %s", name, type(exc).__name__, exc)
                 self._started.auxiliary[name] = f"failed: {exc}"
@@ -321,8 +265,7 @@ class Supervisor:
     def stop(self) -> None:
         """Stop everything started, last first; never raises."""
         self.stopping.set()
-        ready = self.options.state_dir / "ready.json"
-        ready.unlink(missing_ok=True)
+        remove_ready_file(self.options.state_dir)
         # Pollers notice ``stopping`` between polls; the emulator goes last, so a handler
         # finishing during shutdown can still delete its messages.
         for name, stop in reversed(self._stoppers):
@@ -335,71 +278,12 @@ class Supervisor:
 
     def write_ready(self) -> dict[str, Any]:
         """Print the banner and the ready line, and write ``ready.json``."""
-        ports = self.options.ports
-        ready: dict[str, Any] = {
-            "pid": os.getpid(),
-            "state_dir": str(self.options.state_dir.resolve()),
-            "ports": {
-                "offset": ports.offset,
-                "emulator": ports.emulator,
-                "api": ports.api,
-                "issuer": ports.issuer,
-                "edge": ports.edge,
-                "xray_daemon": ports.xray_daemon,
-            },
-            "endpoint_url": ports.endpoint_url,
-            "api_url": ports.api_url if self._started.api else None,
-            "issuer_url": ports.issuer_url,
-            "edge_url": ports.edge_url,
-            "auxiliary": self._started.auxiliary,
-            "chaos": self.options.chaos.describe() if self.options.chaos.enabled else None,
-            "fast_redelivery_s": self.options.fast_redelivery_s,
-            "attached_emulator": self.options.attach_emulator,
-            "enforce_iam": self.options.enforce_iam,
-            "roles": self._started.roles,
-            "outputs": self._started.outputs,
-            "functions": self._started.functions,
-            "logs": {
-                "runtime": str((self._logs_dir / "runtime.log").resolve()),
-                "functions": str((self._logs_dir / "functions").resolve()),
-            },
-        }
+        ready = ready_document(self.options, self._started, self._logs_dir)
         for line in banner(ready):
             self._log.info(line)
-        path = self.options.state_dir / "ready.json"
-        temporary = path.with_suffix(".json.tmp")
-        temporary.write_text(json.dumps(ready, indent=2))
-        temporary.replace(path)  # atomic: a waiting test never reads half a file
+        path = write_ready_file(self.options.state_dir, ready)
         self._log.info("%s (pid %d, %s)", READY_LINE, os.getpid(), path)
         return ready
-
-
-def banner(ready: Mapping[str, Any]) -> list[str]:
-    """Where everything is, for a developer who just typed ``make run``."""
-    auxiliary = ready["auxiliary"]
-
-    def where(name: str, url: str) -> str:
-        state = auxiliary.get(name, "absent")
-        return url if state == "running" else f"({state})"
-
-    offset = ready["ports"]["offset"]
-    env = f"CIRCULION_PORT_OFFSET={offset} " if offset else ""
-    iam = "enforced: each function runs as its role" if ready.get("enforce_iam", True) else "NOT enforced"
-    return [
-        "-" * 72,
-        f"  API          {ready['api_url'] or '(not served)'}",
-        f"  AWS endpoint {ready['endpoint_url']}   (AWS_ENDPOINT_URL; key testing/testing is the account's root)",
-        f"  IAM          {iam}",
-        f"  CDN edge     {where('edge', ready['edge_url'])}",
-        f"  token issuer {where('issuer', ready['issuer_url'])}",
-        f"  X-Ray daemon {where('xray_daemon', 'udp://127.0.0.1:' + str(ready['ports']['xray_daemon']))}",
-        f"  dev token    {env}circulion dev-token --tenant NAME",
-        f"  functions    {len(ready['functions'])}; logs in {ready['logs']['functions']}",
-        f"  runtime log  {ready['logs']['runtime']}",
-        "  Ctrl-C stops everything, and the emulator keeps its data in memory: after a restart",
-        "  every recipe is gone, while tokens from before still work (the issuer's key is kept).",
-        "-" * 72,
-    ]
 
 
 def _stop_runner(runner: SqsEventSource | ScheduledFunction) -> None:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from circulion_local import run_lock
+from circulion_local.banner import banner
 from circulion_local.ports import EMULATOR_PORT, LocalPorts
-from circulion_local.supervisor import banner
 
 RUN = [sys.executable, "-m", "circulion_local", "run"]
 

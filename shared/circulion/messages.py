@@ -17,6 +17,7 @@ from circulion.contracts.envelope import Envelope
 from circulion.contracts.events import ANY_MESSAGE
 from circulion.errors import MalformedMessage, UnexpectedEventType
 from circulion.lambda_types import SqsRecord
+from circulion.sqs_attributes import string_attribute
 
 M = TypeVar("M", bound=Envelope)
 
@@ -97,10 +98,10 @@ def sns_message_attributes(message: Envelope) -> dict[str, Any]:
     String attributes only: binary attributes break raw delivery on the emulator.
     """
     attributes: dict[str, Any] = {
-        TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": message.type},
+        TYPE_ATTRIBUTE: string_attribute(message.type),
     }
     if message.trace_header:
-        attributes[TRACE_ATTRIBUTE] = {"DataType": "String", "StringValue": message.trace_header}
+        attributes[TRACE_ATTRIBUTE] = string_attribute(message.trace_header)
     return attributes
 
 

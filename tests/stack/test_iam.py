@@ -115,7 +115,10 @@ def test_a_missing_key_is_404_only_for_a_role_that_may_list_the_bucket(stack: St
 def test_the_operator_role_reads_dead_letters_and_nothing_else(stack: Stack) -> None:
     operator = "circulion-operator"
     assert as_role(stack, operator, "sqs").list_queues(QueueNamePrefix="circulion-")["QueueUrls"]
-    denied(lambda: as_role(stack, operator, "dynamodb").scan(TableName=RESOURCES.recipes_table, Limit=1))
+    # ``circulion ops`` reads the recipes table; nothing of the operator's may write it.
+    assert "Items" in as_role(stack, operator, "dynamodb").scan(TableName=RESOURCES.recipes_table, Limit=1)
+    item = {"pk": {"S": "operator-probe"}, "sk": {"S": "operator-probe"}}
+    denied(lambda: as_role(stack, operator, "dynamodb").put_item(TableName=RESOURCES.recipes_table, Item=item))
 
 
 MISSING = [
@@ -124,8 +127,7 @@ MISSING = [
     ("circulion-merger-coordinate", "dynamodb:PutItem", f"{RESOURCES.merger_queue}-dlq", "coordinate", True),
     ("circulion-distributor-distribute", "cloudfront:CreateInvalidation", f"{RESOURCES.distributor_queue}-dlq",
      "distribute", True),
-    # validate ignores a recipe past validation (FAILED included), so its redrive does not complete.
-    ("circulion-upload-validate", "kms:Decrypt", f"{RESOURCES.upload_validate_queue}-dlq", "validate", False),
+    ("circulion-upload-validate", "kms:Decrypt", f"{RESOURCES.upload_validate_queue}-dlq", "validate", True),
 ]  # fmt: skip
 
 

@@ -22,7 +22,8 @@ from support import Stack
 from circulion.recipes import examples
 from circulion.settings import RESOURCES
 from circulion_cli.errors import TraceUnavailable
-from circulion_cli.trace import Flow, Span, fetch_flow, render_flow
+from circulion_cli.render import render_flow
+from circulion_cli.trace import Flow, Span, fetch_flow
 
 pytestmark = pytest.mark.stack
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from circulion.sqs_attributes import trace_system_attributes
 from circulion_local.chaos.config import ChaosConfig
 
 LOG_PATTERN = re.compile(r"\bchaos (kill|duplicate|delay) (\S+)")
@@ -121,7 +122,7 @@ def duplicate_request(queue_url: str, duplicated: Duplicated) -> dict[str, Any]:
         request["MessageAttributes"] = attributes
     trace = message.get("Attributes", {}).get("AWSTraceHeader")
     if trace:
-        request["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": str(trace)}}
+        request["MessageSystemAttributes"] = trace_system_attributes(str(trace))
     if duplicated.delay_seconds:
         request["DelaySeconds"] = min(900, duplicated.delay_seconds)
     return request

@@ -44,8 +44,15 @@ ACTION_ALIASES = {
 _DISTRIBUTION_PATH = re.compile(r"/distribution/(?P<id>[^/?]+)")
 
 
+SERVICE_PREFIXES = {"monitoring": "cloudwatch"}
+"""moto names CloudWatch by its endpoint (``monitoring``); IAM by its service prefix."""
+
+
 def iam_action(action: str) -> str:
     """The IAM action ``service:Operation`` is authorized under."""
+    service, _, operation = action.partition(":")
+    if service in SERVICE_PREFIXES:
+        action = f"{SERVICE_PREFIXES[service]}:{operation}"
     return ACTION_ALIASES.get(action, action)
 
 

@@ -17,9 +17,10 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from chalicelib.archive import ArchiveLayout
-from chalicelib.parts import MIB, S3_MIN_PART, Part, Span, plan_parts
+from chalicelib.parts import Part, Span, plan_parts
 from circulion.adapters.object_store import CompletedPart, ObjectNotFound, ObjectStore
 from circulion.errors import TransientError
+from circulion.s3_limits import MIB, S3_MIN_PART_BYTES
 
 READ_SIZE = 8 * MIB
 """Largest ranged GET held in memory at once."""
@@ -52,7 +53,7 @@ def write_archive(
     bucket: str,
     key: str,
     *,
-    min_part: int = S3_MIN_PART,
+    min_part: int = S3_MIN_PART_BYTES,
     checkpoint: Callable[[str], None] = lambda _: None,
 ) -> Written:
     """Assemble ``layout`` into ``s3://bucket/key``; the upload is aborted on failure."""

@@ -17,10 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-MIB = 1024 * 1024
-S3_MIN_PART = 5 * MIB
-S3_MAX_PART = 5 * 1024 * MIB
-S3_MAX_PARTS = 10_000
+from circulion.s3_limits import S3_MAX_PART_BYTES, S3_MAX_PARTS, S3_MIN_PART_BYTES
 
 Source = Literal["head", "tail"] | int
 """Where bytes come from: the in-memory head or tail, or a segment by chunk index."""
@@ -61,8 +58,8 @@ def plan_parts(
     segment_sizes: Sequence[int],
     tail_size: int,
     *,
-    min_part: int = S3_MIN_PART,
-    max_part: int = S3_MAX_PART,
+    min_part: int = S3_MIN_PART_BYTES,
+    max_part: int = S3_MAX_PART_BYTES,
 ) -> list[Part]:
     """Cut the archive into parts that S3 accepts, copying every run it can.
 

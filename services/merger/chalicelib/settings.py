@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from circulion.s3_limits import S3_MIN_PART_BYTES
 from circulion.settings import Settings
-
-MIB = 1024 * 1024
 
 
 class MergerSettings(Settings):
@@ -21,7 +20,7 @@ class MergerSettings(Settings):
     """Chunks missing this long after the last progress have their tasks re-enqueued."""
     max_redrives: int = 3
     """Sweeper re-drives of one job before it is failed."""
-    min_part_bytes: int = 5 * MIB
+    min_part_bytes: int = S3_MIN_PART_BYTES
     """Smallest multipart part (S3's minimum for every part but the last)."""
     pipeline_version: str = "1"
     ledger_ttl_seconds: int = 30 * 24 * 3600

@@ -157,7 +157,14 @@ class DynamoRecipeStore(RecipeStore):
             raise transient(exc, "abort recipe") from exc
         return True
 
-    def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
+    def claim_validation(
+        self, recipe_id: str, now: datetime, lease_until: datetime, *, failed_revision: int | None = None
+    ) -> bool:
+        condition = "#s = :waiting OR (#s = :validating AND validation_lease_until < :now)"
+        values: dict[str, Any] = {}
+        if failed_revision is not None:
+            condition += " OR (#s = :failed AND revision = :failed_revision)"
+            values = {":failed": Status.FAILED.value, ":failed_revision": failed_revision}
         try:
             self._update(
                 recipe_id,
@@ -169,8 +176,9 @@ class DynamoRecipeStore(RecipeStore):
                     ":lease": lease_until.isoformat(),
                     ":now": now.isoformat(),
                     ":one": 1,
+                    **values,
                 },
-                condition="#s = :waiting OR (#s = :validating AND validation_lease_until < :now)",
+                condition=condition,
                 names={"#s": "status"},
             )
         except StoreConflict:

@@ -63,12 +63,14 @@ def validate(  # noqa: PLR0911 - one exit per documented case
         _log.warning("object arrived for an aborted upload", extra=log.fields(key=obj.key))
         _tag(deps, obj.bucket, obj.key, obj.version_id, "aborted", [])
         return []
-    if recipe.status not in (Status.AWAITING_UPLOAD, Status.VALIDATING):
+    redriven = recipe.failed_in_validation  # its record was dead-lettered, and is back
+    if recipe.status not in (Status.AWAITING_UPLOAD, Status.VALIDATING) and not redriven:
         _log.info("duplicate notification: recipe already past validation", extra=log.fields(status=recipe.status))
         return []
     now = deps.clock()
     lease_until = now + timedelta(seconds=deps.settings.validation_lease_s)
-    if not deps.store.claim_validation(recipe.recipe_id, now, lease_until):
+    failed_revision = recipe.revision if redriven else None
+    if not deps.store.claim_validation(recipe.recipe_id, now, lease_until, failed_revision=failed_revision):
         _log.info("validation already in progress elsewhere; dropping the duplicate")
         return []
     info = deps.objects.head(obj.bucket, obj.key, obj.version_id)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import unquote_plus
 
-from circulion import identifiers, log
+from circulion import log, upload_keys
 from circulion.contracts.envelope import Envelope, Payload
 from circulion.errors import CirculionError, MalformedMessage
 from circulion.lambda_types import SqsRecord
@@ -23,7 +22,7 @@ from circulion.messages import record_body
 
 _log = logging.getLogger(__name__)
 
-KEY_PATTERN = re.compile(rf"incoming/(?P<tenant>{identifiers.TENANT_ID})/(?P<recipe>{identifiers.RECIPE_ID})")
+KEY_PATTERN = upload_keys.INCOMING_KEY
 UNKNOWN = "-"
 """Placeholder recipe/tenant of an ignored notification (the envelope requires both)."""
 

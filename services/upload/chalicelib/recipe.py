@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from chalicelib.errors import VersionsExhausted
-from circulion import identifiers
+from circulion import identifiers, upload_keys
 
 
 class Status(StrEnum):
@@ -189,10 +189,16 @@ class Recipe:
         return found
 
     @property
+    def failed_in_validation(self) -> bool:
+        """``FAILED`` by the validation stage itself (a missing permission, retries spent):
+        a redrive of its object notification runs the validation again."""
+        return self.status is Status.FAILED and any(e.get("stage") == "validation" for e in self.errors)
+
+    @property
     def kind(self) -> str:
         return CONTENT_KINDS[self.content_type]
 
 
 def object_key(tenant_id: str, recipe_id: str) -> str:
     """Where the customer's bytes land in the uploads bucket."""
-    return f"incoming/{tenant_id}/{recipe_id}"
+    return upload_keys.incoming_key(tenant_id, recipe_id)

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from circulion.s3_limits import S3_MIN_PART_BYTES
 from circulion.settings import Settings
 
 MIB = 1024 * 1024
 GIB = 1024 * MIB
-
-S3_MIN_PART_BYTES = 5 * MIB
-"""S3 rejects a multipart upload whose non-final parts are smaller."""
-
-S3_MAX_PARTS = 10_000
 
 
 class UploadSettings(Settings):

@@ -101,9 +101,12 @@ class RecipeStore(Protocol):
     def abort(self, recipe: Recipe, now: datetime) -> bool:
         """``AWAITING_UPLOAD`` → ``ABORTED`` and release the version; ``False`` if not waiting."""
 
-    def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
+    def claim_validation(
+        self, recipe_id: str, now: datetime, lease_until: datetime, *, failed_revision: int | None = None
+    ) -> bool:
         """Move to ``VALIDATING`` under a lease; ``False`` if another validation holds it or
-        the recipe is past validation."""
+        the recipe is past validation. With ``failed_revision``, a ``FAILED`` recipe still at
+        that revision may be claimed too (its validation failed and the record was redriven)."""
 
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
         """Write a projection change computed from ``recipe``; ``StoreConflict`` if the record

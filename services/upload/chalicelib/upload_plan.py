@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from chalicelib.settings import MIB, S3_MAX_PARTS, S3_MIN_PART_BYTES
+from circulion.s3_limits import MIB, S3_MAX_PARTS, S3_MIN_PART_BYTES
 
 
 @dataclass(frozen=True)

@@ -89,12 +89,17 @@ class InMemoryRecipeStore(RecipeStore):
         self.claims.pop((recipe.tenant_id, recipe.name, recipe.version), None)
         return True
 
-    def claim_validation(self, recipe_id: str, now: datetime, lease_until: datetime) -> bool:
+    def claim_validation(
+        self, recipe_id: str, now: datetime, lease_until: datetime, *, failed_revision: int | None = None
+    ) -> bool:
         r = self.recipes.get(recipe_id)
         if r is None:
             return False
-        free = r.status is Status.AWAITING_UPLOAD or (
-            r.status is Status.VALIDATING and r.validation_lease_until is not None and r.validation_lease_until < now
+        lease_over = r.validation_lease_until is not None and r.validation_lease_until < now
+        free = (
+            r.status is Status.AWAITING_UPLOAD
+            or (r.status is Status.VALIDATING and lease_over)
+            or (r.status is Status.FAILED and failed_revision is not None and r.revision == failed_revision)
         )
         if not free:
             return False

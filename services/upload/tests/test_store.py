@@ -197,3 +197,17 @@ def test_releasing_never_frees_another_attempts_claim(store: RecipeStore) -> Non
     store.apply(current, Change(status=Status.REJECTED), utc(2026, 1, 3))  # a late rejection of the first
     with pytest.raises(VersionTaken):
         store.create(replace(first, recipe_id="e" * 32))
+
+
+def test_a_failed_recipe_is_claimed_for_validation_only_at_its_revision(store: RecipeStore) -> None:
+    recipe = replace(make(1), status=Status.FAILED)
+    store.create(recipe)
+    stored = store.get(recipe.recipe_id)
+    assert stored is not None
+    now = utc(2026, 1, 2)
+    lease = now + timedelta(minutes=5)
+    assert not store.claim_validation(recipe.recipe_id, now, lease)
+    assert not store.claim_validation(recipe.recipe_id, now, lease, failed_revision=stored.revision + 1)
+    assert store.claim_validation(recipe.recipe_id, now, lease, failed_revision=stored.revision)
+    got = store.get(recipe.recipe_id)
+    assert got is not None and got.status is Status.VALIDATING

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 
 from circulion.dead_letter_attributes import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
 from circulion.lambda_types import SqsRecord
+from circulion.sqs_attributes import string_attribute, trace_system_attributes
 
 __all__ = [
     "FUNCTION_ATTRIBUTE",
@@ -70,12 +71,9 @@ class SqsDeadLetters:
                     "DataType": value.get("dataType", "String"),
                     "StringValue": value["stringValue"],
                 }
-        attributes[REASON_ATTRIBUTE] = {"DataType": "String", "StringValue": reason[:1000]}
-        attributes[FUNCTION_ATTRIBUTE] = {"DataType": "String", "StringValue": function}
-        attributes[SOURCE_ATTRIBUTE] = {
-            "DataType": "String",
-            "StringValue": record["eventSourceARN"].rsplit(":", 1)[-1],
-        }
+        attributes[REASON_ATTRIBUTE] = string_attribute(reason[:1000])
+        attributes[FUNCTION_ATTRIBUTE] = string_attribute(function)
+        attributes[SOURCE_ATTRIBUTE] = string_attribute(record["eventSourceARN"].rsplit(":", 1)[-1])
         kwargs: dict[str, Any] = {
             "QueueUrl": policy.dead_letter_queue_url,
             "MessageBody": record["body"],
@@ -83,5 +81,5 @@ class SqsDeadLetters:
         }
         trace = record.get("attributes", {}).get("AWSTraceHeader")
         if trace:
-            kwargs["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": trace}}
+            kwargs["MessageSystemAttributes"] = trace_system_attributes(trace)
         self._sqs.send_message(**kwargs)

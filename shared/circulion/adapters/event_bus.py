@@ -13,6 +13,7 @@ from circulion import tracing
 from circulion.contracts.envelope import Envelope
 from circulion.errors import TransientError
 from circulion.messages import TRACE_ATTRIBUTE, TYPE_ATTRIBUTE, sns_message_attributes
+from circulion.sqs_attributes import string_attribute, trace_system_attributes
 
 SQS_BATCH_LIMIT = 10
 
@@ -68,12 +69,12 @@ class SqsTaskQueue:
 
 def _entry(entry_id: str, task: Envelope) -> dict[str, Any]:
     attributes: dict[str, Any] = {
-        TYPE_ATTRIBUTE: {"DataType": "String", "StringValue": task.type},
+        TYPE_ATTRIBUTE: string_attribute(task.type),
     }
     entry: dict[str, Any] = {"Id": entry_id, "MessageBody": task.to_json()}
     if task.trace_header:
-        attributes[TRACE_ATTRIBUTE] = {"DataType": "String", "StringValue": task.trace_header}
-        entry["MessageSystemAttributes"] = {"AWSTraceHeader": {"DataType": "String", "StringValue": task.trace_header}}
+        attributes[TRACE_ATTRIBUTE] = string_attribute(task.trace_header)
+        entry["MessageSystemAttributes"] = trace_system_attributes(task.trace_header)
     entry["MessageAttributes"] = attributes
     return entry
 
