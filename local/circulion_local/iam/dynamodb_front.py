@@ -23,6 +23,7 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from circulion_local.emulator import patches
 from circulion_local.iam.denials import Refused
 from circulion_local.iam.enforcement import ADMIN_ACCESS_KEY, check, credential_scope, enforcing, refuse_expired
 
@@ -65,11 +66,14 @@ class AuthorizeDynamoDB:
     """WSGI middleware: DynamoDB requests checked (when enforcing) before ``app`` forwards them.
 
     Placed in front of :class:`circulion_local.emulator.dynamodb_process.ForwardDynamoDB`.
-    Assumed (moto 5.2.5, checked by the registry when enforcement is installed): the
-    checks are moto's ``IAMRequest`` evaluation (:func:`.enforcement.check`).
+    Assumed: the checks are moto's ``IAMRequest`` evaluation (:func:`.enforcement.check`),
+    checked at construction like every patch (:func:`circulion_local.emulator.patches.require`).
     """
 
     def __init__(self, app: Callable[[dict[str, Any], Any], Iterable[bytes]]) -> None:
+        from moto.iam.access_control import IAMRequest
+
+        patches.require((IAMRequest, "check_signature"))
         self._app = app
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
