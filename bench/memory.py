@@ -23,7 +23,7 @@ def role(process: psutil.Process) -> str:
     """``service.function`` for a function worker, ``emulator``, ``runtime``, or the command."""
     with contextlib.suppress(psutil.Error):
         cmdline = process.cmdline()
-        if "circulion_local.emulator_server" in cmdline or any("moto" in part for part in cmdline[:3]):
+        if "circulion_local.emulator.server" in cmdline or any("moto" in part for part in cmdline[:3]):
             return "emulator"
         if "circulion_local.runtime.worker_main" in cmdline:
             env = process.environ()

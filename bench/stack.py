@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from circulion_local.emulator_tally import TALLY_ENV
+from circulion_local.emulator.tally import TALLY_ENV
 from circulion_local.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]

@@ -45,7 +45,7 @@ from circulion_cli.models import (
     UploadedPart,
 )
 from circulion_cli.retry import RetryPolicy, retry_after_s
-from circulion_cli.transport import HttpResponse, Transport, UrllibTransport
+from circulion_cli.transport import HttpResponse, Transport, UrllibTransport, path_segment
 
 if TYPE_CHECKING:
     from circulion_cli.progress_events import OnNotice, OnProgress
@@ -107,16 +107,16 @@ class CirculionClient(FleetCalls):
 
     def part_urls(self, recipe_id: str, first: int, count: int) -> PartUrls:
         """Fresh presigned URLs for parts ``first .. first + count - 1``."""
-        path = f"/recipes/{_q(recipe_id)}/parts?first={first}&count={count}"
+        path = f"/recipes/{path_segment(recipe_id)}/parts?first={first}&count={count}"
         return self._call("GET", path, PartUrls)
 
     def complete(self, recipe_id: str, parts: Sequence[UploadedPart]) -> None:
         """``POST /recipes/{id}/complete`` with every part's ETag, in order."""
         body = {"parts": [p.model_dump() for p in sorted(parts, key=lambda p: p.part_number)]}
-        self._send("POST", f"/recipes/{_q(recipe_id)}/complete", body=body, retry=False)
+        self._send("POST", f"/recipes/{path_segment(recipe_id)}/complete", body=body, retry=False)
 
     def get(self, recipe_id: str) -> Recipe:
-        return self._call("GET", f"/recipes/{_q(recipe_id)}", Recipe)
+        return self._call("GET", f"/recipes/{path_segment(recipe_id)}", Recipe)
 
     def list(
         self, *, status: str | None = None, name: str | None = None, limit: int | None = None, cursor: str | None = None
@@ -142,11 +142,11 @@ class CirculionClient(FleetCalls):
 
     def abort(self, recipe_id: str) -> None:
         """Cancel an unfinished upload."""
-        self._send("POST", f"/recipes/{_q(recipe_id)}/abort", retry=False)
+        self._send("POST", f"/recipes/{path_segment(recipe_id)}/abort", retry=False)
 
     def download_link(self, recipe_id: str) -> DownloadLink:
         """A signed CDN URL; :class:`Conflict` until the recipe is distributed."""
-        return self._call("GET", f"/recipes/{_q(recipe_id)}/download", DownloadLink)
+        return self._call("GET", f"/recipes/{path_segment(recipe_id)}/download", DownloadLink)
 
     # --- flows ----------------------------------------------------------------------
 
@@ -296,6 +296,3 @@ def _error_from(response: HttpResponse) -> ClientError:
         return api_error(response.status, None, f"HTTP {response.status}" + (f": {text}" if text else ""))
     return api_error(response.status, error.code, f"{error.message or error.code} ({error.code})", error.details)
 
-
-def _q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from circulion_cli.fleet_models import LatestVersion, NameDetails, NamePage, NameSummary
 from circulion_cli.models import Recipe
+from circulion_cli.transport import path_segment
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -39,23 +40,21 @@ class FleetCalls:
 
     def name(self, name: str) -> NameDetails:
         """``GET /names/{name}``: the live version and every version, newest first."""
-        return self._call("GET", f"/names/{_q(name)}", NameDetails)
+        return self._call("GET", f"/names/{path_segment(name)}", NameDetails)
 
     def latest(self, name: str) -> LatestVersion:
         """The live version with its archive URL and an edge credential for polling.
 
         Raises ``NotFound`` (code ``no_live_version``) when nothing of ``name`` is live.
         """
-        return self._call("GET", f"/names/{_q(name)}/latest", LatestVersion)
+        return self._call("GET", f"/names/{path_segment(name)}/latest", LatestVersion)
 
     def withdraw(self, recipe_id: str, reason: str) -> Recipe:
         """Take a distributed version out of circulation (admin); robots fall back."""
-        return self._call("POST", f"/recipes/{_q(recipe_id)}/withdraw", Recipe, body={"reason": reason}, retry=True)
+        path = f"/recipes/{path_segment(recipe_id)}/withdraw"
+        return self._call("POST", path, Recipe, body={"reason": reason}, retry=True)
 
     def restore(self, recipe_id: str) -> Recipe:
         """Undo a withdrawal (admin)."""
-        return self._call("POST", f"/recipes/{_q(recipe_id)}/restore", Recipe, body={}, retry=True)
+        return self._call("POST", f"/recipes/{path_segment(recipe_id)}/restore", Recipe, body={}, retry=True)
 
-
-def _q(segment: str) -> str:
-    return urllib.parse.quote(segment, safe="")

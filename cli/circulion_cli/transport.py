@@ -8,6 +8,7 @@ being held in memory.
 from __future__ import annotations
 
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -106,3 +107,8 @@ def _reason(exc: BaseException) -> str:
     if isinstance(exc, urllib.error.URLError):
         return str(exc.reason)
     return str(exc) or type(exc).__name__
+
+
+def path_segment(segment: str) -> str:
+    """``segment`` quoted for one path segment of an API URL (a ``/`` in it stays inside)."""
+    return urllib.parse.quote(segment, safe="")

@@ -17,7 +17,7 @@ Options
 --no-enforce-iam    accept any credentials in the emulator (default: enforce each function's role;
                     also ``CIRCULION_ENFORCE_IAM=0``); for debugging a permission problem only
 --attach-emulator   use the emulator already running on the port (started by
-                    ``python -m circulion_local.emulator_server -p PORT``) and leave it running on exit: kill
+                    ``python -m circulion_local.emulator.server -p PORT``) and leave it running on exit: kill
                     the runtime, start another with the same state dir, work resumes
 """
 

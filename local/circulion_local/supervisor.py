@@ -107,7 +107,7 @@ class Supervisor:
         self._start_api(apps, stack_env)
 
     def _start_emulator_and_provision(self) -> None:
-        from circulion_local.emulator import start_emulator
+        from circulion_local.emulator.process import start_emulator
         from circulion_local.provision import TEMPLATE_PATH, provision_stack
         from circulion_local.signing_keys import provisioning_parameters
 
@@ -154,7 +154,7 @@ class Supervisor:
         self._stoppers.append(("metrics forwarder", forwarder.stop))
 
     def _attach_emulator(self) -> None:
-        from circulion_local.emulator import EmulatorError, answers
+        from circulion_local.emulator.process import EmulatorError, answers
 
         url = self.options.ports.endpoint_url
         if not answers(url):

@@ -6,7 +6,7 @@ condition fails (the *normal* outcome of a duplicate ``chunk.processed``: its ma
 puts those copies back — wiping whatever other requests wrote to the table meanwhile (the
 server is threaded). Found by the chaos soak: a merger's recorded plan vanished while a
 duplicate chunk's transaction was being cancelled, and the recipe stalled in PROCESSING.
-The local emulator serialises DynamoDB requests (``circulion_local.emulator_server``).
+The local emulator serialises DynamoDB requests (``circulion_local.emulator.serialised``).
 
 The server runs on ``4566 + CIRCULION_PORT_OFFSET + 2`` (the provisioning tests use + 1).
 """
@@ -23,7 +23,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from circulion.testing.tables import create_keyed_table
-from circulion_local.emulator import Emulator, start_emulator
+from circulion_local.emulator.process import Emulator, start_emulator
 from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
 
 TABLE = "ledger-race"

@@ -14,8 +14,8 @@ import boto3
 import pytest
 
 from circulion_local.cfn.template import load_template
-from circulion_local.emulator import Emulator, start_emulator
-from circulion_local.emulator_cloudwatch import SAMPLE_EVERY_S
+from circulion_local.emulator.cloudwatch import SAMPLE_EVERY_S
+from circulion_local.emulator.process import Emulator, start_emulator
 from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
 from circulion_local.provision import TEMPLATE_PATH, provision_stack
 from circulion_local.signing_keys import provisioning_parameters

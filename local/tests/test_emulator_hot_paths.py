@@ -16,11 +16,11 @@ from moto.core import utils as moto_utils
 from moto.server import ThreadedMotoServer
 
 from circulion.testing.tables import create_keyed_table
-from circulion_local.emulator_hot_paths import remove_hot_path_costs
-from circulion_local.emulator_queries import read_only_the_partition
-from circulion_local.emulator_server import serialise_dynamodb
-from circulion_local.emulator_tally import operation_of
-from circulion_local.emulator_transactions import snapshot_items_not_tables
+from circulion_local.emulator.hot_paths import remove_hot_path_costs
+from circulion_local.emulator.queries import read_only_the_partition
+from circulion_local.emulator.serialised import serialise_dynamodb
+from circulion_local.emulator.tally import operation_of
+from circulion_local.emulator.transactions import snapshot_items_not_tables
 from circulion_local.ports import HOST, LocalPorts
 
 OFFSET = 906  # the bench engineer's offset range: never another stack's ports

@@ -10,7 +10,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from circulion_local.emulator_server import honour_caller_references
+from circulion_local.emulator.caller_references import honour_caller_references
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from moto.server import ThreadedMotoServer
 
-from circulion_local.emulator_multipart import answer_no_such_upload
+from circulion_local.emulator.multipart import answer_no_such_upload
 from circulion_local.ports import HOST, LocalPorts
 
 OFFSET = 140  # within this engineer's offset range (100-199)

@@ -10,7 +10,7 @@ import pytest
 from moto.s3.exceptions import EntityTooSmall, InvalidPart
 from moto.s3.models import FakeKey, FakeMultipart
 
-from circulion_local.emulator_object_bytes import hash_values_as_stored, join_parts_once
+from circulion_local.emulator.object_bytes import hash_values_as_stored, join_parts_once
 
 ACCOUNT = "123456789012"
 MiB = 1024 * 1024

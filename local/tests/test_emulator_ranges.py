@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 from moto.s3.models import FakeKey
 from moto.server import ThreadedMotoServer
 
-from circulion_local.emulator_ranges import serve_ranges_in_place
+from circulion_local.emulator.ranges import serve_ranges_in_place
 from circulion_local.ports import HOST, LocalPorts
 
 OFFSET = 905  # the bench engineer's offset range: never another stack's ports

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from moto.s3.models import FakeKey
 
+from circulion_local.emulator.patches import PINNED_MOTO, MotoMismatch, require
 from circulion_local.iam.dynamodb_front import dynamodb_checks
-from circulion_local.iam.moto_guard import PINNED_MOTO, MotoMismatch, require
 from circulion_local.iam.resource_arns import iam_action
 from circulion_local.iam.roles import function_policies, role_name
 from circulion_local.iam.sessions import RoleSession
@@ -27,7 +28,7 @@ def test_the_patches_are_written_for_the_pinned_moto() -> None:
 
 def test_a_patch_refuses_a_missing_attribute() -> None:
     with pytest.raises(MotoMismatch, match=r"has no .*_gone"):
-        require("test", (MotoMismatch, "_gone"))
+        require((FakeKey, "_gone"))
 
 
 def test_a_transaction_is_checked_item_by_item_on_each_table() -> None:

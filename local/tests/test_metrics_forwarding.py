@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from circulion import metrics
-from circulion_local.emulator_cloudwatch import percentile
+from circulion_local.emulator.cloudwatch import percentile
 from circulion_local.runtime.emf import datums_of_line
 from circulion_local.runtime.metrics_forwarder import MetricsForwarder
 
@@ -88,7 +88,7 @@ def test_the_emulator_forgets_samples_older_than_it_keeps() -> None:
     from datetime import UTC, datetime, timedelta
     from types import SimpleNamespace
 
-    from circulion_local.emulator_cloudwatch import KEEP_S, _forget_old_samples
+    from circulion_local.emulator.cloudwatch import KEEP_S, _forget_old_samples
 
     now = datetime(2026, 12, 1, tzinfo=UTC)
     ages = (KEEP_S + 60, KEEP_S + 1, 10, 0)

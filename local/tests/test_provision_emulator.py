@@ -17,7 +17,7 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from circulion_local.emulator import Emulator, EmulatorError, start_emulator
+from circulion_local.emulator.process import Emulator, EmulatorError, start_emulator
 from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
 from circulion_local.provision import TEMPLATE_PATH, ProvisionedStack, provision_stack
 from circulion_local.signing_keys import ensure_cdn_signing_key, provisioning_parameters

@@ -33,7 +33,38 @@ from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from circulion.errors import CirculionError, ConfigurationError
+from circulion.cdn_errors import (
+    InvalidSignature,
+    MalformedSignedUrl,
+    MissingSignature,
+    PolicyMismatch,
+    SignedUrlError,
+    UnknownKeyPair,
+    UrlExpired,
+)
+from circulion.errors import ConfigurationError
+
+__all__ = [  # the errors live in circulion.cdn_errors; callers import them from here too
+    "SIGNING_KEY_SECRET_ID",
+    "SIGNING_PARAMETERS",
+    "CdnUrlSigner",
+    "CdnUrlVerifier",
+    "InvalidSignature",
+    "MalformedSignedUrl",
+    "MissingSignature",
+    "PolicyMismatch",
+    "SecretsClient",
+    "SignedUrlError",
+    "UnknownKeyPair",
+    "UrlExpired",
+    "VerifiedUrl",
+    "canned_policy",
+    "cdn_path",
+    "cloudfront_b64decode",
+    "cloudfront_b64encode",
+    "load_signer",
+    "split_signed_url",
+]
 
 SIGNING_KEY_SECRET_ID = "circulion/cdn-signing-key"  # noqa: S105 - a secret's name, not a secret
 """Where the key pair id and the RSA private key live."""
@@ -43,50 +74,6 @@ SIGNING_PARAMETERS = frozenset({"Expires", "Policy", "Signature", "Key-Pair-Id"}
 
 _TO_CLOUDFRONT = str.maketrans({"+": "-", "=": "_", "/": "~"})
 _FROM_CLOUDFRONT = str.maketrans({"-": "+", "_": "=", "~": "/"})
-
-
-class SignedUrlError(CirculionError):
-    """A URL CloudFront would refuse (the edge answers ``status``, 403 unless said)."""
-
-    code = "AccessDenied"
-    status = 403
-
-
-class MalformedSignedUrl(SignedUrlError):
-    """A fragment, a signing parameter given twice: what is checked could differ from what is served."""
-
-    code = "InvalidURI"
-    status = 400
-
-
-class MissingSignature(SignedUrlError):
-    """The URL lacks ``Signature``, ``Key-Pair-Id`` or both ``Expires`` and ``Policy``."""
-
-    code = "MissingKey"
-
-
-class UnknownKeyPair(SignedUrlError):
-    """``Key-Pair-Id`` names no public key the distribution trusts."""
-
-    code = "InvalidKey"
-
-
-class InvalidSignature(SignedUrlError):
-    """The signature does not match the policy under the key pair's public key."""
-
-    code = "AccessDenied"
-
-
-class UrlExpired(SignedUrlError):
-    """The policy's ``DateLessThan`` has passed (or ``DateGreaterThan`` is still ahead)."""
-
-    code = "AccessDenied"
-
-
-class PolicyMismatch(SignedUrlError):
-    """The policy does not grant this resource or this client address."""
-
-    code = "AccessDenied"
 
 
 def cloudfront_b64encode(data: bytes) -> str:

@@ -78,7 +78,7 @@ class ChaosRuntime:
                     [
                         sys.executable,
                         "-m",
-                        "circulion_local.emulator_server",  # what the runtime itself starts
+                        "circulion_local.emulator.server",  # what the runtime itself starts
                         "--host",
                         HOST,
                         "--port",
@@ -165,6 +165,6 @@ class ChaosRuntime:
 
 
 def _emulator_answers(ports: LocalPorts) -> bool:
-    from circulion_local.emulator import answers
+    from circulion_local.emulator.process import answers
 
     return answers(ports.endpoint_url)

@@ -1,10 +1,10 @@
 """DynamoDB requests authorized in the front process, before they are forwarded.
 
 The emulator serves DynamoDB from a process of its own
-(:mod:`circulion_local.emulator_dynamodb_process`), which knows no roles or sessions: IAM's
+(:mod:`circulion_local.emulator.dynamodb_process`), which knows no roles or sessions: IAM's
 state lives in the front process. So the front authorizes each DynamoDB request itself
-(:func:`authorize_dynamodb_before_forwarding`) and forwards only what is allowed; the
-DynamoDB process checks nothing.
+(:class:`AuthorizeDynamoDB`, WSGI middleware in front of the forwarder) and forwards only
+what is allowed; the DynamoDB process checks nothing.
 
 moto 5.2.5 would have evaluated every DynamoDB action against ``*`` (no resource hook) and
 ``TransactWriteItems`` as an action of its own, which IAM does not have. Here, as DynamoDB
@@ -23,9 +23,9 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from circulion_local.emulator import patches
 from circulion_local.iam.denials import Refused
 from circulion_local.iam.enforcement import ADMIN_ACCESS_KEY, check, credential_scope, enforcing, refuse_expired
-from circulion_local.iam.moto_guard import require
 
 TARGET_PREFIX = "DynamoDB_20120810."
 _TRANSACT_ACTIONS = {
@@ -35,7 +35,6 @@ _TRANSACT_ACTIONS = {
     "ConditionCheck": "ConditionCheckItem",
     "Get": "GetItem",
 }
-_MARK = "_circulion_dynamodb_authorized"
 
 
 def table_arn(name: str, region: str, account: str) -> str:
@@ -63,28 +62,24 @@ def dynamodb_checks(operation: str, body: dict[str, Any], region: str, account: 
     return [(f"dynamodb:{operation}", resource)]
 
 
-def authorize_dynamodb_before_forwarding() -> None:
-    """Check DynamoDB requests in the front process before the forwarder sees them (idempotent).
+class AuthorizeDynamoDB:
+    """WSGI middleware: DynamoDB requests checked (when enforcing) before ``app`` forwards them.
 
-    Apply after :func:`circulion_local.emulator_dynamodb_process.forward_dynamodb_to`, so
-    that this check runs first.
+    Placed in front of :class:`circulion_local.emulator.dynamodb_process.ForwardDynamoDB`.
+    Assumed: the checks are moto's ``IAMRequest`` evaluation (:func:`.enforcement.check`),
+    checked at construction like every patch (:func:`circulion_local.emulator.patches.require`).
     """
-    from moto.iam.access_control import IAMRequest
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    require(
-        "authorize_dynamodb_before_forwarding",
-        (DomainDispatcherApplication, "__call__"),
-        (IAMRequest, "check_signature"),
-    )
-    inner: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
-    if getattr(inner, _MARK, False):
-        return
+    def __init__(self, app: Callable[[dict[str, Any], Any], Iterable[bytes]]) -> None:
+        from moto.iam.access_control import IAMRequest
 
-    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        patches.require((IAMRequest, "check_signature"))
+        self._app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
         if not target.startswith(TARGET_PREFIX) or not enforcing():
-            return inner(self, environ, start_response)
+            return self._app(environ, start_response)
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = io.BytesIO(body)  # the forwarder reads it again
@@ -93,10 +88,7 @@ def authorize_dynamodb_before_forwarding() -> None:
         except Refused as refused:
             start_response(f"{refused.code} Refused", refused.get_headers())
             return [refused.get_body().encode()]
-        return inner(self, environ, start_response)
-
-    setattr(call, _MARK, True)
-    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+        return self._app(environ, start_response)
 
 
 def _authorize(environ: dict[str, Any], operation: str, body: bytes) -> None:

@@ -32,12 +32,11 @@ Policy evaluation itself is moto's (``Action``/``Resource`` wildcards, explicit 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from circulion_local.emulator import patches
 from circulion_local.iam.denials import access_denied, denial_message, expired_token, s3_access_denied
-from circulion_local.iam.moto_guard import require
 from circulion_local.iam.resource_arns import iam_action
 
 ADMIN_ACCESS_KEY = "testing"
@@ -46,7 +45,6 @@ ADMIN_ACCESS_KEY = "testing"
 ENFORCE_ENV = "CIRCULION_ENFORCE_IAM"
 """``1`` (default for the stack): check every request; ``0``: accept any credentials."""
 
-_MARK = "_circulion_enforced"
 _READS = frozenset({"s3:GetObject", "s3:GetObjectVersion"})
 _KMS_FOR_S3 = {
     "s3:GetObject": "kms:Decrypt",
@@ -61,28 +59,22 @@ def enforcing() -> bool:
 
 
 def enforce_identity_policies() -> None:
-    """Authorize every request of this process against its caller's policies (idempotent)."""
+    """Authorize every request of this process against its caller's policies (once)."""
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam import access_control
 
-    require(
-        "enforce_identity_policies",
-        (ActionAuthenticatorMixin, "_authenticate_and_authorize_action"),
+    patches.require(
         (access_control.IAMRequestBase, "check_action_permitted"),
         (access_control.IAMRequestBase, "check_signature"),
         (access_control.IAMRequestBase, "_raise_access_denied"),
         (access_control, "AssumedRoleAccessKey"),
         (access_control, "S3IAMRequest"),
     )
-    current: Callable[..., Any] = ActionAuthenticatorMixin._authenticate_and_authorize_action
-    if getattr(current, _MARK, False):
-        return
 
     def authenticate_and_authorize(self: Any, iam_request_cls: type, resource: str = "*") -> None:
         authorize(self, iam_request_cls, resource)
 
-    setattr(authenticate_and_authorize, _MARK, True)
-    ActionAuthenticatorMixin._authenticate_and_authorize_action = authenticate_and_authorize  # type: ignore[method-assign]
+    patches.patch(ActionAuthenticatorMixin, "_authenticate_and_authorize_action", authenticate_and_authorize)
 
 
 def credential_scope(headers: Any, query: dict[str, list[str]]) -> tuple[str, bool] | None:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from circulion_local.iam.moto_guard import require
+from circulion_local.emulator import patches
 
 ACTION_ALIASES = {
     "sqs:SendMessageBatch": "sqs:SendMessage",
@@ -42,7 +42,6 @@ ACTION_ALIASES = {
 """Operation (as moto names it) -> the IAM action AWS authorizes it under."""
 
 _DISTRIBUTION_PATH = re.compile(r"/distribution/(?P<id>[^/?]+)")
-_MARK = "_circulion_resource"
 
 
 SERVICE_PREFIXES = {"monitoring": "cloudwatch"}
@@ -129,7 +128,7 @@ def metrics_resource(response: Any) -> str:
 
 
 def resolve_resource_arns() -> None:
-    """Give SNS, KMS, Secrets Manager, CloudFront and CloudWatch moto's ``_determine_resource`` hook (idempotent)."""
+    """Give SNS, KMS, Secrets Manager, CloudFront and CloudWatch moto's ``_determine_resource`` hook (once)."""
     from moto.cloudfront.responses import CloudFrontResponse
     from moto.cloudwatch.responses import CloudWatchResponse
     from moto.core.responses import BaseResponse
@@ -138,17 +137,9 @@ def resolve_resource_arns() -> None:
     from moto.sns.responses import SNSResponse
     from moto.sqs.responses import SQSResponse
 
-    require(
-        "resolve_resource_arns",
-        (BaseResponse, "call_action"),
-        (KmsResponse, "kms_backend"),
-        (SQSResponse, "_determine_resource"),
-    )
-    sqs_original = SQSResponse._determine_resource
-    if not getattr(sqs_original, _MARK, False):
-        by_name = queue_by_name_resource(sqs_original)
-        setattr(by_name, _MARK, True)
-        SQSResponse._determine_resource = by_name  # type: ignore[method-assign]
+    patches.require((BaseResponse, "call_action"), (KmsResponse, "kms_backend"))
+    by_name = queue_by_name_resource(patches.original(SQSResponse, "_determine_resource"))
+    patches.patch(SQSResponse, "_determine_resource", by_name)
     for cls, resolver in (
         (SNSResponse, topic_resource),
         (KmsResponse, key_resource),
@@ -156,11 +147,7 @@ def resolve_resource_arns() -> None:
         (CloudFrontResponse, distribution_resource),
         (CloudWatchResponse, metrics_resource),
     ):
-        existing = getattr(cls, "_determine_resource", None)
-        if existing is not None and not getattr(existing, _MARK, False):
-            raise RuntimeError(f"{cls.__name__} has its own _determine_resource now: re-check resource_arns")
-        setattr(resolver, _MARK, True)
-        setattr(cls, "_determine_resource", resolver)  # noqa: B010 - a hook moto looks up by name
+        patches.add(cls, "_determine_resource", resolver)  # a hook moto looks up by name
 
 
 def _key_of_ciphertext(blob: str) -> str | None:

@@ -7,7 +7,7 @@ four copies of the whole object, plus a checksum over the last. Completing a 256
 upload took 2.2 s of the emulator's only core (60 % of its time in the 256 MiB asset
 benchmark; 1 GiB, ~6 s), and every large recipe is completed twice: the customer's
 upload and the merger's archive. Here each part is read once and written into the file
-the new object then keeps as its storage (:class:`JoinedParts`), and the checksum is
+the new object then keeps as its storage (:class:`.key_value.JoinedParts`), and the checksum is
 computed part by part, which gives the same value (CRC-32 and CRC-64/NVME continue
 across calls). The answer (body, ETag, checksum) is moto's own.
 
@@ -16,6 +16,10 @@ disk past 5 MiB — every part, segment and chunk went to a file, and its MD5 (t
 computed on the first response) read it back. Objects up to :data:`IN_MEMORY_BYTES`
 stay in memory now (parts and segments are 8 MiB; uploads and archives still spill to
 disk), and the MD5 is taken from the bytes as they are stored.
+
+Assumed: ``FakeMultipart.complete`` returns ``(body, etag, checksum)`` and moto assigns the body
+to the new key's ``value`` (which adopts :class:`.key_value.JoinedParts`); CRC-32 and
+CRC-64/NVME continue across calls.
 """
 
 from __future__ import annotations
@@ -24,9 +28,11 @@ import binascii
 import importlib
 import tempfile
 from collections.abc import Callable, Iterator
-from typing import IO, Any
+from typing import Any
 
-_MARK = "_circulion_joined_once"
+from circulion_local.emulator import patches
+from circulion_local.emulator.key_value import JoinedParts, patch_key_value
+
 IN_MEMORY_BYTES = 16 * 1024 * 1024
 BUFFER_SIZE_ENV = "MOTO_S3_DEFAULT_KEY_BUFFER_SIZE"
 
@@ -45,39 +51,15 @@ def _full_object_checksum(algorithm: str) -> tuple[Callable[[bytes, int], int], 
     return None
 
 
-class JoinedParts:
-    """A completed upload's parts, written one after the other into the file that becomes
-    the new object's storage: what :func:`join_parts_once` hands moto instead of ``bytes``
-    (the object setter patched by :func:`hash_values_as_stored` adopts the file)."""
-
-    def __init__(self, buffer: IO[bytes]) -> None:
-        self.buffer = buffer
-        self._size = 0
-
-    def append(self, value: bytes) -> None:
-        self.buffer.write(value)
-        self._size += len(value)
-
-    def __len__(self) -> int:
-        return self._size
-
-    def __bytes__(self) -> bytes:
-        self.buffer.seek(0)
-        return self.buffer.read()
-
-
 def join_parts_once() -> None:
-    """Patch moto's multipart completion (idempotent)."""
+    """Patch moto's multipart completion (once)."""
     from moto.s3.exceptions import EntityTooSmall, InvalidPart, MalformedXML
     from moto.s3.models import FakeMultipart, MultipartChecksumBuilder
     from moto.s3.utils import compute_checksum
     from moto.settings import S3_UPLOAD_PART_MIN_SIZE, get_s3_default_key_buffer_size
     from moto.utilities.utils import md5_hash
 
-    original: Callable[..., Any] = FakeMultipart.complete
-    if getattr(original, _MARK, False):
-        return
-
+    original: Callable[..., Any] = patches.original(FakeMultipart, "complete")
     hash_values_as_stored()  # the new object takes the parts' file as its own (see JoinedParts)
 
     def complete(
@@ -128,31 +110,12 @@ def join_parts_once() -> None:
             checksum = (builder.checksum_type, binascii.b2a_base64(digest, newline=False).decode(), 1)
         return joined, f"{full_etag.hexdigest()}-{count}", checksum
 
-    setattr(complete, _MARK, True)
-    FakeMultipart.complete = complete  # type: ignore[method-assign, assignment]  # JoinedParts stands in for bytes
+    patches.patch(FakeMultipart, "complete", complete)  # JoinedParts stands in for bytes
 
 
 def hash_values_as_stored() -> None:
-    """Objects up to :data:`IN_MEMORY_BYTES` in memory; MD5 from the stored bytes (idempotent)."""
+    """Objects up to :data:`IN_MEMORY_BYTES` in memory; MD5 from the stored bytes (once)."""
     import os
 
-    from moto.s3.models import FakeKey
-    from moto.utilities.utils import md5_hash
-
     os.environ.setdefault(BUFFER_SIZE_ENV, str(IN_MEMORY_BYTES))  # read at each FakeKey's creation
-    stored: property = FakeKey.value  # type: ignore[assignment]
-    if getattr(stored.fset, _MARK, False):
-        return
-
-    def set_value(self: Any, new_value: bytes | JoinedParts) -> None:
-        if isinstance(new_value, JoinedParts):
-            self._value_buffer.close()
-            self._value_buffer = new_value.buffer  # written once, by the completion
-            self.contentsize = len(new_value)
-            return
-        stored.fset(self, new_value)  # type: ignore[misc]
-        if self._etag is None and isinstance(new_value, bytes | bytearray):
-            self._etag = md5_hash(new_value).hexdigest()  # what FakeKey.etag would read back
-
-    setattr(set_value, _MARK, True)
-    FakeKey.value = property(stored.fget, set_value)  # type: ignore[assignment, method-assign]
+    patch_key_value()  # the setter adopts JoinedParts and hashes as it stores (:mod:`.key_value`)

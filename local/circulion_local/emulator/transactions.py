@@ -10,8 +10,11 @@ Here the transaction saves (a deep copy of) each item it names, or its absence, 
 whole-table copy becomes the table itself; when moto rolls back (``TransactionCanceled``,
 validation errors, anything raised), the saved items are put back. That is the same
 outcome, because DynamoDB requests run one at a time in this emulator
-(:func:`circulion_local.emulator_server.serialise_dynamodb`): nothing but the transaction
+(:func:`circulion_local.emulator.serialised.serialise_dynamodb`): nothing but the transaction
 itself can have changed those tables in between.
+
+Assumed: moto backs up with ``copy.deepcopy`` of each ``Table`` (which defines no ``__deepcopy__``)
+and a transaction entry names its item by ``Key`` or ``Item``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-_MARK = "_circulion_item_snapshots"
+from circulion_local.emulator import patches
+
 _in_transaction = threading.local()
 
 
@@ -68,13 +72,11 @@ def _save(backend: Any, transact_items: list[dict[str, Any]]) -> list[_SavedItem
 
 
 def snapshot_items_not_tables() -> None:
-    """Patch moto's DynamoDB transactions (idempotent)."""
+    """Patch moto's DynamoDB transactions (once)."""
     from moto.dynamodb.models import DynamoDBBackend
     from moto.dynamodb.models.table import Table
 
-    original: Callable[..., Any] = DynamoDBBackend.transact_write_items
-    if getattr(original, _MARK, False):
-        return
+    original: Callable[..., Any] = patches.original(DynamoDBBackend, "transact_write_items")
 
     def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
         saved = _save(self, transact_items)
@@ -100,6 +102,5 @@ def snapshot_items_not_tables() -> None:
             setattr(clone, name, copy.deepcopy(value, memo))
         return clone
 
-    setattr(transact_write_items, _MARK, True)
-    DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-    Table.__deepcopy__ = table_deepcopy  # type: ignore[attr-defined]
+    patches.patch(DynamoDBBackend, "transact_write_items", transact_write_items)
+    patches.add(Table, "__deepcopy__", table_deepcopy)

@@ -3,7 +3,8 @@
 ``CIRCULION_EMULATOR_TALLY=FILE`` in the emulator's environment makes it rewrite ``FILE``
 (JSON ``{"service operation": count}``) every second while requests arrive. The benchmark
 divides the difference over a scenario by its recipes: the emulator's work per recipe,
-by call. Off (and not installed) when the variable is unset.
+by call. Off (and not installed) when the variable is unset. WSGI middleware around the
+front's dispatcher (:class:`TallyRequests`), outermost, so DynamoDB requests count too.
 """
 
 from __future__ import annotations
@@ -64,18 +65,19 @@ class Tally:
         partial.replace(self._path)
 
 
-def tally_requests_if_asked() -> None:
-    """Wrap moto's dispatcher with a :class:`Tally` when ``CIRCULION_EMULATOR_TALLY`` is set."""
+class TallyRequests:
+    """WSGI middleware: each request counted in ``tally``, then served by ``app``."""
+
+    def __init__(self, app: Callable[[dict[str, Any], Any], Iterable[bytes]], tally: Tally) -> None:
+        self._app = app
+        self._tally = tally
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        self._tally.add(operation_of(environ))
+        return self._app(environ, start_response)
+
+
+def tally_if_asked(app: Callable[[dict[str, Any], Any], Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
+    """``app`` behind :class:`TallyRequests` when ``CIRCULION_EMULATOR_TALLY`` is set, else ``app``."""
     target = os.environ.get(TALLY_ENV)
-    if not target:
-        return
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
-
-    tally = Tally(Path(target))
-    original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
-
-    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        tally.add(operation_of(environ))
-        return original(self, environ, start_response)
-
-    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+    return TallyRequests(app, Tally(Path(target))) if target else app

@@ -7,10 +7,11 @@ parse, evaluate and serialise — was ~40 % of its work. So the emulator starts 
 moto server for DynamoDB alone, on a Unix socket, and forwards every DynamoDB request
 (``X-Amz-Target: DynamoDB_20120810.*``) to it byte for byte: clients still see one
 endpoint, and DynamoDB's state lives in one place (requests there stay serialised, see
-:func:`circulion_local.emulator_server.serialise_dynamodb`).
+:func:`circulion_local.emulator.serialised.serialise_dynamodb`).
 
 The DynamoDB process dies with the emulator (``PR_SET_PDEATHSIG``); if it is gone,
-DynamoDB requests answer 502 and the SDKs retry.
+DynamoDB requests answer 502 and the SDKs retry. The forwarding is WSGI middleware around
+moto's dispatcher (:class:`ForwardDynamoDB`), not a patch.
 """
 
 from __future__ import annotations
@@ -25,15 +26,16 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from circulion_local.emulator import die_with_parent
+from circulion_local.emulator.process import die_with_parent
 from circulion_local.readiness import wait_until_answering
+
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 TARGET_PREFIXES = ("DynamoDB_20120810.", "DynamoDBStreams_20120810.")
 SERVE_FLAG = "--dynamodb-socket"
-"""``python -m circulion_local.emulator_server --dynamodb-socket PATH``: the DynamoDB process."""
+"""``python -m circulion_local.emulator.server --dynamodb-socket PATH``: the DynamoDB process."""
 START_TIMEOUT_S = 30.0
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length"})
-_MARK = "_circulion_forwarded"
 
 
 class UnixHTTPConnection(http.client.HTTPConnection):
@@ -53,7 +55,7 @@ class UnixHTTPConnection(http.client.HTTPConnection):
 def start_dynamodb_process(socket_path: Path) -> subprocess.Popen[bytes]:
     """Start the DynamoDB server on ``socket_path`` and wait until it answers."""
     process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-        [sys.executable, "-m", "circulion_local.emulator_server", SERVE_FLAG, str(socket_path)],
+        [sys.executable, "-m", "circulion_local.emulator.server", SERVE_FLAG, str(socket_path)],
         stdin=subprocess.DEVNULL,
         preexec_fn=die_with_parent,  # noqa: PLW1509 - only calls prctl before exec
     )
@@ -63,23 +65,19 @@ def start_dynamodb_process(socket_path: Path) -> subprocess.Popen[bytes]:
     return process
 
 
-def forward_dynamodb_to(socket_path: Path) -> None:
-    """Send DynamoDB requests arriving at this emulator to the process on ``socket_path``."""
-    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+class ForwardDynamoDB:
+    """WSGI middleware: DynamoDB requests go to the process on ``socket_path``, others to ``app``."""
 
-    original: Callable[..., Iterable[bytes]] = DomainDispatcherApplication.__call__
-    if getattr(original, _MARK, False):
-        return
+    def __init__(self, app: WSGIApp, socket_path: Path) -> None:
+        self._app = app
+        self._socket_path = socket_path
 
-    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if not str(environ.get("HTTP_X_AMZ_TARGET", "")).startswith(TARGET_PREFIXES):
-            return original(self, environ, start_response)
-        status, headers, body = _forward(socket_path, environ)
+            return self._app(environ, start_response)
+        status, headers, body = _forward(self._socket_path, environ)
         start_response(status, headers)
         return [body]
-
-    setattr(call, _MARK, True)
-    DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
 
 
 def _forward(socket_path: Path, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:

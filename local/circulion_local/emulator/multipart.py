@@ -6,6 +6,9 @@ completed, or a completion that an abort beat (or that met one mid-way), raised
 ``KeyError``, a ``500`` with an HTML body that clients took for a server fault (the upload
 API turned it into a 503). A ``KeyError`` from those calls whose upload id is no longer
 there is now S3's ``NoSuchUpload``; any other ``KeyError`` stays what it was.
+
+Assumed: those four calls take ``(bucket_name, multipart_id, ...)`` and a finished upload is no
+longer in ``bucket.multiparts``.
 """
 
 from __future__ import annotations
@@ -14,18 +17,17 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-_MARK = "_circulion_no_such_upload"
+from circulion_local.emulator import patches
+
 _CALLS = ("upload_part", "upload_part_copy", "complete_multipart_upload", "is_truncated")
 
 
 def answer_no_such_upload() -> None:
-    """Patch moto's S3 backend (idempotent)."""
+    """Patch moto's S3 backend (once)."""
     from moto.s3.models import S3Backend
 
     for name in _CALLS:
-        original = getattr(S3Backend, name)
-        if not getattr(original, _MARK, False):
-            setattr(S3Backend, name, _gone_is_no_such_upload(original))
+        patches.patch(S3Backend, name, _gone_is_no_such_upload(patches.original(S3Backend, name)))
 
 
 def _gone_is_no_such_upload(call: Callable[..., Any]) -> Callable[..., Any]:
@@ -40,5 +42,4 @@ def _gone_is_no_such_upload(call: Callable[..., Any]) -> Callable[..., Any]:
                 raise
             raise NoSuchUpload(upload_id=multipart_id) from None
 
-    setattr(wrapped, _MARK, True)
     return wrapped

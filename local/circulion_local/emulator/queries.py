@@ -6,6 +6,9 @@ the status reads, grew with every recipe the stack had ever seen (the ledger kee
 per chunk). A query on the table's own key (no ``IndexName``) now hands moto only the
 items of its partition, in the order it would have sorted them; what moto does with them
 (range conditions, paging, filters, projections) is unchanged. Index queries still scan.
+
+Assumed: ``Table.query`` lists the table through ``self.all_items()`` once, takes ``index_name``
+as its 7th positional argument, and keeps items as ``items[hash]`` (``[range]``).
 """
 
 from __future__ import annotations
@@ -14,18 +17,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-_MARK = "_circulion_partition_only"
+from circulion_local.emulator import patches
+
 _partition = threading.local()
 
 
 def read_only_the_partition() -> None:
-    """Patch moto's ``Table.query``/``Table.all_items`` (idempotent)."""
+    """Patch moto's ``Table.query``/``Table.all_items`` (once)."""
     from moto.dynamodb.models.table import Table
 
-    original_query: Callable[..., Any] = Table.query
-    if getattr(original_query, _MARK, False):
-        return
-    original_all_items: Callable[..., Any] = Table.all_items
+    original_query: Callable[..., Any] = patches.original(Table, "query")
+    original_all_items: Callable[..., Any] = patches.original(Table, "all_items")
 
     def query(self: Any, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
         index_name = kwargs.get("index_name", args[6] if len(args) > 6 else None)
@@ -48,6 +50,5 @@ def read_only_the_partition() -> None:
         items = list(found.values()) if self.range_key_attr else [found]
         return sorted(items, key=lambda x: (x.hash_key, x.range_key) if x.range_key else x.hash_key)
 
-    setattr(query, _MARK, True)
-    Table.query = query  # type: ignore[method-assign]
-    Table.all_items = all_items  # type: ignore[method-assign]
+    patches.patch(Table, "query", query)
+    patches.patch(Table, "all_items", all_items)

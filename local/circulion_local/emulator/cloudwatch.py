@@ -9,6 +9,9 @@
   :data:`SAMPLE_EVERY_S` seconds into its CloudWatch, so the alarms and ``circulion ops``
   read the same metrics locally as on AWS. Samples older than :data:`KEEP_S` are dropped
   so a long ``make run`` does not grow without bound.
+
+Assumed: ``Statistics`` keeps raw values in ``metric_single_values_list``; queues keep their
+messages in ``_messages`` and CloudWatch its datums in ``metric_data`` (oldest first).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from circulion_local.emulator import patches
+
 SAMPLE_EVERY_S = 5.0
 KEEP_S = 2 * 3600
 QUEUE_METRICS = (
@@ -29,7 +34,6 @@ QUEUE_METRICS = (
     "ApproximateAgeOfOldestMessage",
 )
 _PERCENTILE = re.compile(r"p(\d{1,2}(?:\.\d+)?|100)")
-_MARK = "_circulion_percentiles"
 
 
 def percentile(values: list[float], rank: float) -> float | None:
@@ -42,12 +46,10 @@ def percentile(values: list[float], rank: float) -> float | None:
 
 
 def answer_percentiles() -> None:
-    """Make ``get_metric_data`` answer ``pNN`` statistics (idempotent)."""
+    """Make ``get_metric_data`` answer ``pNN`` statistics (once)."""
     from moto.cloudwatch.models import Statistics
 
-    original: Callable[..., Any] = Statistics.get_statistics_for_type
-    if getattr(original, _MARK, False):
-        return
+    original: Callable[..., Any] = patches.original(Statistics, "get_statistics_for_type")
 
     def get_statistics_for_type(self: Any, stat: str) -> Any:
         match = _PERCENTILE.fullmatch(stat)
@@ -55,8 +57,7 @@ def answer_percentiles() -> None:
             return original(self, stat)
         return percentile(list(self.metric_single_values_list), float(match.group(1)))
 
-    setattr(get_statistics_for_type, _MARK, True)
-    Statistics.get_statistics_for_type = get_statistics_for_type  # type: ignore[method-assign]
+    patches.patch(Statistics, "get_statistics_for_type", get_statistics_for_type)
 
 
 def sample_queues_once(now_ms: float | None = None) -> int:

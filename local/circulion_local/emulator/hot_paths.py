@@ -19,6 +19,10 @@ pipeline at ~1.7 recipes/s. What dominated, and what is done here (answers uncha
 * **SQS sends counting the queue** (~25 % with a backlog): ``send_message`` reads
   ``queue.attributes`` for one flag, which counts every message in the queue three times.
   A send no longer counts; GetQueueAttributes still does.
+
+Assumed: the backend that answers a host never changes while the server runs; moto modules
+import ``unix_time`` by name (so each loaded module's reference is rebound); ``send_message``
+reads the counts only through ``Queue.attributes``.
 """
 
 from __future__ import annotations
@@ -29,20 +33,19 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-_MARK = "_circulion_hot_path"
+from circulion_local.emulator import patches
+
 _sending = threading.local()
 
 
 def remember_backends_per_host() -> None:
-    """Resolve each Host header to its moto backend once (idempotent)."""
+    """Resolve each Host header to its moto backend once."""
     from moto import backends
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-    original: Callable[..., Any] = DomainDispatcherApplication.get_backend_for_host
-    if getattr(original, _MARK, False):
-        return
-    modules = tuple(backends.list_of_moto_modules())
-    backends.list_of_moto_modules = lambda: modules  # type: ignore[assignment]
+    original: Callable[..., Any] = patches.original(DomainDispatcherApplication, "get_backend_for_host")
+    modules = tuple(patches.original(backends, "list_of_moto_modules")())
+    patches.patch(backends, "list_of_moto_modules", lambda: modules)
     resolved: dict[str | None, Any] = {}
 
     def get_backend_for_host(self: Any, host: str | None) -> Any:
@@ -52,32 +55,28 @@ def remember_backends_per_host() -> None:
             backend = resolved[host] = original(self, host)  # callers hold the dispatcher's lock
             return backend
 
-    setattr(get_backend_for_host, _MARK, True)
-    DomainDispatcherApplication.get_backend_for_host = get_backend_for_host  # type: ignore[method-assign]
+    patches.patch(DomainDispatcherApplication, "get_backend_for_host", get_backend_for_host)
 
 
 def send_without_delay() -> None:
-    """moto's request handler sets ``TCP_NODELAY`` on its TCP connections (idempotent)."""
+    """moto's request handler sets ``TCP_NODELAY`` on its TCP connections (once)."""
     from moto.moto_server.werkzeug_app import MotoRequestHandler
 
-    MotoRequestHandler.disable_nagle_algorithm = True
+    patches.patch(MotoRequestHandler, "disable_nagle_algorithm", True)
 
 
 def log_only_failed_requests() -> None:
-    """werkzeug's access log keeps only responses with status >= 500 (idempotent)."""
+    """werkzeug's access log keeps only responses with status >= 500 (once)."""
     from werkzeug.serving import WSGIRequestHandler
 
-    original: Callable[..., Any] = WSGIRequestHandler.log_request
-    if getattr(original, _MARK, False):
-        return
+    original: Callable[..., Any] = patches.original(WSGIRequestHandler, "log_request")
 
     def log_request(self: Any, code: int | str = "-", size: int | str = "-") -> None:
         status = getattr(code, "value", code)
         if isinstance(status, int) and status >= 500:
             original(self, code, size)
 
-    setattr(log_request, _MARK, True)
-    WSGIRequestHandler.log_request = log_request  # type: ignore[method-assign]
+    patches.patch(WSGIRequestHandler, "log_request", log_request)
 
 
 def read_the_clock_directly() -> None:
@@ -88,10 +87,8 @@ def read_the_clock_directly() -> None:
     """
     from moto.core import utils
 
-    original_time: Callable[..., float] = utils.unix_time
-    if getattr(original_time, _MARK, False):
-        return
-    original_millis: Callable[..., float] = utils.unix_time_millis
+    original_time: Callable[..., float] = patches.original(utils, "unix_time")
+    original_millis: Callable[..., float] = patches.original(utils, "unix_time_millis")
 
     def unix_time(dt: Any = None) -> float:
         return time.time() if dt is None else original_time(dt)
@@ -99,8 +96,6 @@ def read_the_clock_directly() -> None:
     def unix_time_millis(dt: Any = None) -> float:
         return time.time() * 1000.0 if dt is None else original_millis(dt)
 
-    setattr(unix_time, _MARK, True)
-    setattr(unix_time_millis, _MARK, True)
     replacements = {original_time: unix_time, original_millis: unix_time_millis}
     for name, module in list(sys.modules.items()):
         if not name.startswith("moto") or module is None:
@@ -108,16 +103,14 @@ def read_the_clock_directly() -> None:
         for attribute in ("unix_time", "unix_time_millis"):
             current = getattr(module, attribute, None)
             if current in replacements:
-                setattr(module, attribute, replacements[current])
+                patches.patch(module, attribute, replacements[current])
 
 
 def send_without_counting() -> None:
-    """SQS sends read the queue's settings without counting its messages (idempotent)."""
+    """SQS sends read the queue's settings without counting its messages (once)."""
     from moto.sqs.models import Queue, SQSBackend
 
-    original_send: Callable[..., Any] = SQSBackend.send_message
-    if getattr(original_send, _MARK, False):
-        return
+    original_send: Callable[..., Any] = patches.original(SQSBackend, "send_message")
 
     def send_message(self: Any, *args: Any, **kwargs: Any) -> Any:
         _sending.active = True
@@ -131,10 +124,9 @@ def send_without_counting() -> None:
         "approximate_number_of_messages_not_visible",
         "approximate_number_of_messages_delayed",
     ):
-        counted: property = getattr(Queue, name)
-        setattr(Queue, name, property(_zero_while_sending(counted)))
-    setattr(send_message, _MARK, True)
-    SQSBackend.send_message = send_message  # type: ignore[method-assign]
+        counted: property = patches.original(Queue, name)
+        patches.patch(Queue, name, property(_zero_while_sending(counted)))
+    patches.patch(SQSBackend, "send_message", send_message)
 
 
 def _zero_while_sending(counted: property) -> Callable[[Any], int]:
@@ -163,7 +155,7 @@ def preload_backends() -> None:
 
 
 def remove_hot_path_costs() -> None:
-    """Every patch of this module (idempotent)."""
+    """Every patch of this module (each applied once)."""
     preload_backends()
     remember_backends_per_host()
     send_without_delay()

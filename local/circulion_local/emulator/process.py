@@ -102,8 +102,8 @@ def start_emulator(ports: LocalPorts, log_path: Path, *, enforce_iam: bool = Tru
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log_file = log_path.open("ab")
     process = subprocess.Popen(  # noqa: S603 - fixed argv, our own interpreter
-        # moto.server behind one fix: DynamoDB requests serialised (see emulator_server)
-        [sys.executable, "-m", "circulion_local.emulator_server", "--host", HOST, "--port", str(ports.emulator)],
+        # moto.server, patched (see circulion_local.emulator.server)
+        [sys.executable, "-m", "circulion_local.emulator.server", "--host", HOST, "--port", str(ports.emulator)],
         env={**os.environ, ENFORCE_ENV: "1" if enforce_iam else "0"},
         stdin=subprocess.DEVNULL,
         stdout=log_file,
