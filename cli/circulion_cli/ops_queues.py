@@ -58,12 +58,32 @@ def read_queues(sqs: Any, metrics: MetricReader) -> list[QueueHealth]:
     )
     found = []
     for name, url in names.items():
-        attributes = sqs.get_queue_attributes(
-            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
-        )["Attributes"]
+        attributes = _attributes(sqs, url)
+        if attributes is None:
+            continue
         depth = int(attributes.get("ApproximateNumberOfMessages", 0))
         in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
         age = ages.get(name) or []
         # An empty queue has no oldest message, whatever the last sample said.
         found.append(QueueHealth(name, depth, in_flight, (age[0] if age else None) if depth + in_flight else 0.0))
     return sorted(found, key=lambda q: (q.is_dlq, q.name))
+
+
+_NOT_OURS = {"AccessDenied", "AccessDeniedException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+"""A ``circulion-*`` queue the operator role does not cover (a test's probe queue, another
+team's), or one deleted since the listing: not the pipeline's, so not shown."""
+
+
+def _attributes(sqs: Any, url: str) -> dict[str, str] | None:
+    from botocore.exceptions import ClientError  # only here: the CLI starts without botocore
+
+    try:
+        response = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in _NOT_OURS:
+            return None
+        raise
+    attributes: dict[str, str] = response["Attributes"]
+    return attributes

@@ -115,3 +115,52 @@ def test_without_a_terminal_the_watch_prints_plain_lines_until_interrupted() -> 
     text = out.getvalue()
     assert text.count("circulion ops  ") == 2 and "\x1b[" not in text
     assert "refresh failed: AWS unreachable: connection refused (retrying)" in text
+
+
+def test_a_queue_the_operator_may_not_read_is_not_the_pipelines_and_is_left_out() -> None:
+    from botocore.exceptions import ClientError
+
+    from circulion_cli.ops_queues import read_queues
+
+    base = "http://sqs/123456789012/"
+
+    class Sqs:
+        def list_queues(self, **_: object) -> dict[str, object]:
+            names = ("circulion-splitter", "circulion-test-probe-1", "circulion-gone")
+            return {"QueueUrls": [base + name for name in names]}
+
+        def get_queue_attributes(self, QueueUrl: str, **_: object) -> dict[str, object]:  # noqa: N803 - boto3's name
+            if QueueUrl.endswith("probe-1"):
+                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetQueueAttributes")
+            if QueueUrl.endswith("gone"):
+                raise ClientError({"Error": {"Code": "QueueDoesNotExist", "Message": "no"}}, "GetQueueAttributes")
+            return {"Attributes": {"ApproximateNumberOfMessages": "2", "ApproximateNumberOfMessagesNotVisible": "1"}}
+
+    class Metrics:
+        def series(self, *_: object) -> dict[str, list[float]]:
+            return {"circulion-splitter": [12.0]}
+
+    (queue,) = read_queues(Sqs(), Metrics())  # type: ignore[arg-type]
+    assert (queue.name, queue.depth, queue.in_flight, queue.oldest_age_s) == ("circulion-splitter", 2, 1, 12.0)
+
+
+def test_any_other_refusal_still_fails_the_snapshot() -> None:
+    from botocore.exceptions import ClientError
+
+    from circulion_cli.ops_queues import read_queues
+
+    class Sqs:
+        def list_queues(self, **_: object) -> dict[str, object]:
+            return {"QueueUrls": ["http://sqs/1/circulion-splitter"]}
+
+        def get_queue_attributes(self, **_: object) -> dict[str, object]:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "GetQueueAttributes")
+
+    class Metrics:
+        def series(self, *_: object) -> dict[str, list[float]]:
+            return {}
+
+    import pytest
+
+    with pytest.raises(ClientError):
+        read_queues(Sqs(), Metrics())  # type: ignore[arg-type]
