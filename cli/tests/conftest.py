@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fake_api import TOKEN, FakeApi
@@ -32,3 +33,11 @@ def _no_local_validation_of_sample_streams(monkeypatch: pytest.MonkeyPatch) -> N
     # The transport tests upload arbitrary bytes named *.ndjson to the fake API; the local
     # pre-upload check (which would refuse them) is tested in test_cli_validate.py.
     monkeypatch.setenv("CIRCULION_VALIDATE_UP_TO", "0")
+
+
+@pytest.fixture
+def against_fake(fake: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI's environment pointed at the fake API, with a fresh cache directory."""
+    monkeypatch.setenv("CIRCULION_API_URL", fake.url)
+    monkeypatch.setenv("CIRCULION_TOKEN", TOKEN)
+    monkeypatch.setenv("CIRCULION_CACHE_DIR", str(tmp_path / "cache"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import signal
@@ -11,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_runner import cli
 from fake_api import TOKEN, FakeApi
 from sample_files import KIB, write_file
 
-from circulion_cli.commands import Io, default_name, guess_content_type
+from circulion_cli.commands import default_name, guess_content_type
 from circulion_cli.main import run
 
 CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
@@ -38,10 +38,6 @@ def env(fake: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
     return {**os.environ, **values}
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), Io(out, err))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize(

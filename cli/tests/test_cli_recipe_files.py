@@ -3,33 +3,20 @@
 
 from __future__ import annotations
 
-import io
 import shutil
 from pathlib import Path
 
 import pytest
-from fake_api import TOKEN, FakeApi
+from cli_runner import EXAMPLES, cli
+from fake_api import FakeApi
 from sample_files import KIB, write_file
 
-from circulion_cli.commands import Io
-from circulion_cli.main import run
 from circulion_cli.resume import token_tenant
 from circulion_cli.sniff import ASSET, DOCUMENT, STREAM, sniff
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+pytestmark = pytest.mark.usefixtures("against_fake")
 
 
-@pytest.fixture(autouse=True)
-def env(fake: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CIRCULION_API_URL", fake.url)
-    monkeypatch.setenv("CIRCULION_TOKEN", TOKEN)
-    monkeypatch.setenv("CIRCULION_CACHE_DIR", str(tmp_path / "cache"))
-
-
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), Io(out, err))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.mark.parametrize("copy_as", ["bad.recipe", "recipe.txt", "bad"])

@@ -12,16 +12,14 @@ from pathlib import Path
 from typing import get_args
 
 import pytest
+from cli_runner import EXAMPLES, cli
 from fake_api import TOKEN, FakeApi, recipe_archive
 from sample_files import KIB, write_file
 
-from circulion_cli.commands import Io
 from circulion_cli.main import run
 from circulion_cli.models import RecipeIssue
 from circulion_cli.render import issue_line
 from circulion_cli.upload import CHECK_TOKEN_FIRST_BYTES
-
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 class Terminal(io.StringIO):
@@ -29,17 +27,9 @@ class Terminal(io.StringIO):
         return True
 
 
-@pytest.fixture(autouse=True)
-def env(fake: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("CIRCULION_API_URL", fake.url)
-    monkeypatch.setenv("CIRCULION_TOKEN", TOKEN)
-    monkeypatch.setenv("CIRCULION_CACHE_DIR", str(tmp_path / "cache"))
+pytestmark = pytest.mark.usefixtures("against_fake")
 
 
-def cli(*argv: str, err: io.StringIO | None = None) -> tuple[int, str, str]:
-    out, err = io.StringIO(), err or io.StringIO()
-    code = run(list(argv), Io(out, err))
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_a_directory_is_reported_as_a_directory(tmp_path: Path) -> None:

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from pathlib import Path
 
 import pytest
+from cli_runner import EXAMPLES, cli
 from fake_api import TOKEN, FakeApi
 
 from circulion.recipes import examples
-from circulion_cli.commands import Io
-from circulion_cli.main import run
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MIB = 1024 * 1024
 
 
-def cli(*argv: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = run(list(argv), Io(out, err))
-    return code, out.getvalue(), err.getvalue()
 
 
 def write_stream(path: Path, size: int, bad_line: int | None = None) -> Path:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from circulion.contracts import Envelope, RecipeMergeStarted, RecipeMergeStarted
 from circulion.errors import RetryLater
 from circulion.lambda_types import SqsRecord
 from circulion.testing import InMemoryDeadLetters, InMemoryEventBus, sqs_record
+from circulion.testing.tracing import CapturingEmitter
 
 CONSUMER = Consumer(service="merger", function="coordinate", stage="merge")
 
@@ -48,17 +48,6 @@ def _record(receive_count: int = 1) -> SqsRecord:
     return sqs_record(
         RecipeMergeStarted(recipe_id="r-busy", tenant_id="acme", payload=payload), receive_count=receive_count
     )
-
-
-class CapturingEmitter:
-    def __init__(self) -> None:
-        self.documents: list[dict[str, Any]] = []
-
-    def send_entity(self, entity: Any) -> None:
-        self.documents.append(json.loads(entity.serialize()))
-
-    def set_daemon_address(self, address: str) -> None:
-        """Nothing to re-point."""
 
 
 @pytest.fixture

@@ -21,22 +21,10 @@ from botocore.stub import Stubber
 
 from circulion import tracing
 from circulion.errors import PermanentError
+from circulion.testing.tracing import CapturingEmitter
 
 TRACE_ID = re.compile(r"^1-[0-9a-f]{8}-[0-9a-f]{24}$")
 ENTITY_ID = re.compile(r"^[0-9a-f]{16}$")
-
-
-class CapturingEmitter:
-    """Stands in for the SDK's UDP emitter; keeps each document as the daemon would get it."""
-
-    def __init__(self) -> None:
-        self.documents: list[dict[str, Any]] = []
-
-    def send_entity(self, entity: Any) -> None:
-        self.documents.append(json.loads(entity.serialize()))
-
-    def set_daemon_address(self, address: str) -> None:
-        """The recorder may re-point the emitter; nothing to do here."""
 
 
 @pytest.fixture
