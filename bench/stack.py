@@ -82,6 +82,9 @@ def local_stack(offset: int, workdir: Path, *, chunk_workers: int = 2) -> Iterat
             "PYTHONUNBUFFERED": "1",
             "CIRCULION_LOG_LEVEL": "WARNING",
             TALLY_ENV: str(state_dir / TALLY_FILE),  # the emulator's requests, by operation
+            # The one-worker copy runs as "splitter-c1", a service the permission map has no
+            # roles for; it measures concurrency, so it runs without IAM enforcement.
+            **({"CIRCULION_ENFORCE_IAM": "0"} if chunk_workers != 2 else {}),
         },
         preexec_fn=_default_sigint,  # noqa: PLW1509 - resets one signal: a backgrounded bench still stops it
     )

@@ -25,7 +25,7 @@ from chalice.constants import DEFAULT_HANDLER_NAME
 
 from circulion_local import edge, issuer, xray_daemon
 from circulion_local.banner import banner
-from circulion_local.iam.function_roles import FunctionRoles, lambda_names, without_credentials
+from circulion_local.iam.function_roles import FunctionRoles, MissingRole, lambda_names, without_credentials
 from circulion_local.iam.sessions import RoleSession
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
 from circulion_local.ready_file import (
@@ -143,6 +143,15 @@ class Supervisor:
         self._started.roles[spec.label] = role.role_arn
         return role
 
+    def _function_role(self, spec: FunctionSpec) -> RoleSession | None:
+        # Not enforced: an app outside the map (a bench variant) runs on the sandbox key.
+        try:
+            return self._role(spec)
+        except MissingRole:
+            if self.options.enforce_iam:
+                raise
+            return None
+
     def _start_metrics_forwarder(self) -> None:
         """Before any function runs, so that none of their EMF lines is missed."""
         from circulion_local.cfn.base import AwsEndpoint
@@ -191,19 +200,11 @@ class Supervisor:
                 log_path = self._logs_dir / "functions" / f"{spec.label}.log"
                 concurrency = spec.concurrency(self.options.default_concurrency)
                 runner: SqsEventSource | ScheduledFunction
+                role = self._function_role(spec)
                 if isinstance(spec.trigger, SqsTrigger):
                     queue = resolve_queue(sqs, spec.trigger, LOCAL_REGION)
-                    runner = SqsEventSource(
-                        spec,
-                        sqs,
-                        queue,
-                        environment,
-                        log_path,
-                        concurrency,
-                        self.stopping,
-                        self.options.chaos,
-                        role=self._role(spec),
-                    )
+                    args = (spec, sqs, queue, environment, log_path, concurrency, self.stopping, self.options.chaos)
+                    runner = SqsEventSource(*args, role=role)
                     self._log.info(
                         "%-28s polling %s (batch %d, concurrency %d, timeout %d s)",
                         spec.label,
@@ -213,9 +214,8 @@ class Supervisor:
                         spec.settings.timeout_s,
                     )
                 elif isinstance(spec.trigger, ScheduleTrigger):
-                    runner = ScheduledFunction(
-                        spec, environment, log_path, self.stopping, LOCAL_REGION, ACCOUNT_ID, role=self._role(spec)
-                    )
+                    args_ = (spec, environment, log_path, self.stopping, LOCAL_REGION, ACCOUNT_ID)
+                    runner = ScheduledFunction(*args_, role=role)
                     self._log.info("%-28s scheduled %s", spec.label, spec.trigger.expression)
                 else:
                     continue  # discovery yields no HTTP functions: the API is served apart
