@@ -101,7 +101,7 @@ def merge_under_lease(
 def _finish(before: Job, leased: Job, owner: str, message: Envelope, deps: Deps) -> list[Envelope]:
     assert leased.plan is not None and leased.merge_started_at is not None
     chunks = deps.ledger.chunks(leased.recipe_id)
-    cross = cross_chunk_issues(chunks)
+    cross = cross_chunk_issues(chunks, leased.plan.kind)
     if cross or has_chunk_issues(chunks):
         return _reject(leased, owner, chunks, cross, message, deps)
     facts = ArchiveFacts(
