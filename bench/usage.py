@@ -90,3 +90,8 @@ class UsageMeter:
                 invocations[path.stem] = len(durations)
         count, seconds = API_CALLS.count - self._api[0], API_CALLS.seconds - self._api[1]
         return Usage(recipes, requests, lambda_ms, invocations, log_bytes, count, seconds * 1000)
+
+
+def per_recipe(before: Mapping[str, int], after: Mapping[str, int], recipes: int) -> dict[str, float]:
+    """Emulator requests per recipe by operation between two tallies, most frequent first."""
+    return {op: round(n / recipes, 2) for op, n in sorted(grown(before, after).items(), key=lambda item: -item[1])}

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from bench import report
-from bench.run import per_recipe
 from bench.targets import evaluate
+from bench.usage import per_recipe
 
 MiB = 1024 * 1024
 CHUNK = 8 * MiB
