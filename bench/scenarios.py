@@ -23,7 +23,7 @@ from bench.events import EventLog
 from bench.inputs import write_asset, write_stream
 from bench.memory import MemoryWatch
 from bench.stack import RunningStack, local_stack
-from bench.usage import UsageMeter, per_recipe
+from bench.usage import TALLY_LAG_S, UsageMeter, per_recipe
 
 MiB = 1024 * 1024
 
@@ -84,6 +84,7 @@ class Scenarios:
         entry: dict[str, Any] = {"scenario": key, "stack": now.name, "on_stack": position}
         entry |= {"started": datetime.now(UTC).isoformat(timespec="seconds"), "before": state.sample(now.stack)}
         self._results["order"].append(entry)
+        time.sleep(TALLY_LAG_S)  # the sample's own requests are in the tally before the scenario's meter starts
         began = time.monotonic()
         yield
         entry["seconds"] = round(time.monotonic() - began, 1)

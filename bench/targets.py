@@ -33,6 +33,10 @@ def evaluate(r: dict[str, Any], chunk_size: int) -> list[dict[str, Any]]:
                 f"{row['processing_mb_s']} vs {row['baseline_mb_s']} MB/s = {ratio:.2f}x",
                 ratio >= wanted,
             )
+            if kind == "asset":
+                add(*_asset_twice(r, row, ratio, wanted))
+            if kind == "stream":
+                add(*_stream_cpu(r, row))
     paced = r.get("small_paced", {})
     if paced.get("latency_s"):
         lat, rate = paced["latency_s"], paced.get("rate_per_s")
@@ -87,3 +91,28 @@ def evaluate(r: dict[str, Any], chunk_size: int) -> list[dict[str, Any]]:
                 max(peaks) <= cap,
             )
     return found
+
+
+def _asset_twice(r: dict[str, Any], row: dict[str, Any], ratio: float, wanted: float) -> tuple[str, str, bool]:
+    """The asset target holds in this run and the previous one (``bench.compare``'s figures)."""
+    name = f"asset {row['size'] / MiB:.0f} MiB, 2 workers: x baseline"
+    before = (r.get("previous") or {}).get("figures", {}).get(name)
+    target = f"asset {row['size'] / MiB:.0f} MiB: >= {wanted}x baseline in two consecutive runs"
+    if before is None:
+        return target, f"{ratio:.2f}x now; no previous run of this size", False
+    commit = str((r.get("previous") or {}).get("commit", "?"))[:7]
+    return target, f"{before:.2f}x (previous, {commit}), {ratio:.2f}x now", min(before, ratio) >= wanted
+
+
+def _stream_cpu(r: dict[str, Any], row: dict[str, Any]) -> tuple[str, str, bool]:
+    """All functions' CPU for the stream against the baseline's: one process, so its wall time is its CPU time."""
+    mib = f"{row['size'] / MiB:.0f} MiB"
+    roles = r.get("memory", {}).get(f"stream {mib}, 2 workers", {})
+    functions = sum(v.get("cpu_s", 0.0) for k, v in roles.items() if "." in k)
+    base = next(
+        (b["seconds"] for b in r.get("baseline", []) if b["kind"] == "stream" and b["size"] == row["size"]), None
+    )
+    target = f"stream {mib}: CPU-s of all functions <= the baseline's"
+    if base is None or not roles:
+        return target, "-", False
+    return target, f"{functions:.1f} vs {base:.1f} CPU-s", functions <= base

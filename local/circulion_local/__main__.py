@@ -42,7 +42,7 @@ from circulion_local.run_options import RunOptions
 from circulion_local.runtime import reporting
 from circulion_local.runtime.fast_redelivery import DEFAULT_CAP_S
 from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
-from circulion_local.runtime.reserved_concurrency import parse_reserved
+from circulion_local.runtime.reserved_concurrency import reserved_option
 from circulion_local.supervisor import Supervisor
 
 
@@ -56,7 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--app-dir", type=Path, action="append", default=[])
     run.add_argument("--extra-template", type=Path, action="append", default=[])
     run.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
-    run.add_argument("--reserved-concurrency", action="append", default=[], metavar="SERVICE.FUNCTION=N")
+    run.add_argument(
+        "--reserved-concurrency", type=reserved_option, action="append", default=[], metavar="SERVICE.FUNCTION=N"
+    )
     run.add_argument("--chaos", default=None, help="faults to inject (default: $CIRCULION_CHAOS; off)")
     run.add_argument("--chaos-seed", type=int, default=None)
     run.add_argument("--fast-redelivery", type=int, nargs="?", const=DEFAULT_CAP_S, default=None, metavar="S")
@@ -80,7 +82,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         fast_redelivery_s=args.fast_redelivery,
         attach_emulator=args.attach_emulator,
         enforce_iam=args.enforce_iam if args.enforce_iam is not None else os.environ.get(ENFORCE_ENV, "1") != "0",
-        reserved_concurrency=parse_reserved(args.reserved_concurrency),
+        reserved_concurrency=tuple(dict(args.reserved_concurrency).items()),  # the last one given wins
     )
 
 

@@ -6,29 +6,34 @@ own — its code, its queue, its role from ``deploy/permissions.py`` — and onl
 
 Examples
 --------
->>> parse_reserved(["splitter.process_chunk=1"])
-(('splitter.process_chunk', 1),)
+>>> reserved_option("splitter.process_chunk=1")
+('splitter.process_chunk', 1)
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
+from circulion.errors import ConfigurationError
 from circulion_local.runtime.functions import AppSpec
 
 Reserved = tuple[tuple[str, int], ...]
 
 
-def parse_reserved(values: Iterable[str]) -> Reserved:
-    """``service.function=N`` options as pairs; a malformed one is a :class:`ValueError` saying the form."""
-    found: dict[str, int] = {}
-    for value in values:
-        label, _, count = value.partition("=")
-        if "." not in label or not count.strip().isdigit() or int(count) < 1:
-            raise ValueError(f"--reserved-concurrency {value!r}: expected service.function=N with N >= 1")
-        found[label.strip()] = int(count)
-    return tuple(found.items())
+class UnknownFunction(ConfigurationError):
+    """``--reserved-concurrency`` names a function no selected app has."""
+
+    code = "unknown_function"
+
+
+def reserved_option(value: str) -> tuple[str, int]:
+    """One ``service.function=N`` (argparse ``type``: a malformed one is a usage error saying the form)."""
+    label, _, count = value.partition("=")
+    if "." not in label or not count.strip().isdigit() or int(count) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected service.function=N with N >= 1")
+    return label.strip(), int(count)
 
 
 def with_reserved(apps: Sequence[AppSpec], reserved: Reserved) -> list[AppSpec]:
@@ -37,7 +42,9 @@ def with_reserved(apps: Sequence[AppSpec], reserved: Reserved) -> list[AppSpec]:
     known = {spec.label for app in apps for spec in app.functions}
     unknown = sorted(set(wanted) - known)
     if unknown:
-        raise ValueError(f"--reserved-concurrency for unknown function(s) {', '.join(unknown)}; known: {sorted(known)}")
+        raise UnknownFunction(
+            f"--reserved-concurrency for unknown function(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+        )
     changed = []
     for app in apps:
         functions = tuple(
