@@ -108,9 +108,9 @@ def markdown(r: dict[str, Any]) -> str:
 
 
 SMALL_RUNS = (
-    ("small_paced", "paced"),
+    ("small_paced", "paced ({rate}/s)"),
     ("small", "as fast as the clients go"),
-    ("small_paced_used", "paced, on the used stack"),
+    ("small_paced_used", "paced ({rate}/s) on the used stack"),
 )
 
 
@@ -126,9 +126,8 @@ def _small_runs(r: dict[str, Any]) -> list[str]:
     ]
     for name, small in runs:
         lat = small.get("latency_s", {})
-        offered = f"{name} ({small['rate_per_s']}/s)" if small.get("rate_per_s") else name
         lines.append(
-            f"| {offered} | {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s "
+            f"| {name.format(rate=small.get('rate_per_s'))} | {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s "
             f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
             f"| {small['recipes_per_s']} | {_stages(small.get('median_stage_s', {}))} "
             f"| {small.get('load_1m', '-')} |"
