@@ -41,7 +41,7 @@ def figures(r: dict[str, Any]) -> dict[str, float]:
     """The headline figures of one results document, by a name that says what and in which unit."""
     found: dict[str, float] = {}
     for row in r.get("large", []):
-        name = f"{row['kind']} {row['size'] / MiB:.0f} MiB, {row['chunk_workers']} workers"
+        name = scenario_name(row)
         if row.get("status") == "DISTRIBUTED":
             found[f"{name}: processing s"] = row["processing_s"]
             if row.get("baseline_mb_s"):
@@ -58,6 +58,13 @@ def figures(r: dict[str, Any]) -> dict[str, float]:
                 sum(run["emulator_requests_per_recipe"].values()), 1
             )
     return found
+
+
+def scenario_name(row: dict[str, Any]) -> str:
+    """``stream 1024 MiB, 2 workers``: the name a large run was asked for (older results: from its size)."""
+    workers = row["chunk_workers"]
+    computed = f"{row['kind']} {row['size'] / MiB:.0f} MiB, {workers} {'worker' if workers == 1 else 'workers'}"
+    return str(row.get("scenario") or computed)
 
 
 def previous_run(out: Path) -> dict[str, Any] | None:
@@ -82,7 +89,8 @@ def markdown(r: dict[str, Any]) -> list[str]:
         "## Compared with the previous run",
         "",
         f"Before: {before.get('started')} (`{' '.join(before.get('argv') or [])}`) at `{_short(before['commit'])}`; "
-        f"now: at `{_short(r.get('commit', 'unknown'))}`. A change within {NOISE:.0%} is run-to-run noise here; "
+        f"now: at `{_short(r.get('commit', 'unknown'))}`. "
+        f"A change within {NOISE * 100:.0f} % is run-to-run noise here; "
         f"`git log {_head(before['commit'])}..{_head(r.get('commit', ''))}` lists what changed in between.",
         "",
         f"| figure | before ({_short(before['commit'])}) | now ({_short(r.get('commit', 'unknown'))}) | change |",

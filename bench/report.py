@@ -127,7 +127,8 @@ def _small_runs(r: dict[str, Any]) -> list[str]:
     for name, small in runs:
         lat = small.get("latency_s", {})
         lines.append(
-            f"| {name.format(rate=small.get('rate_per_s'))} | {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s "
+            f"| {name.format(rate=small.get('rate_per_s'))} | {small['distributed']}/{small['count']} "
+            f"| {lat.get('p50', '-')} s "
             f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
             f"| {small['recipes_per_s']} | {_stages(small.get('median_stage_s', {}))} "
             f"| {small.get('load_1m', '-')} |"

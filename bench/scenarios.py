@@ -106,7 +106,9 @@ class Scenarios:
             row = driver.run_large(now.stack.ports, now.events, path, kind, workers, self._timeout)
             usage = meter.stop(1)
         path.unlink()
-        result = row.as_json() | {"load_1m": round(os.getloadavg()[0], 2)}
+        # "scenario": the key of its memory/CPU figures (the size in it is the one asked for;
+        # a stream's file overshoots by up to a batch of lines).
+        result = row.as_json() | {"scenario": label, "load_1m": round(os.getloadavg()[0], 2)}
         if workers == 2:  # the bill and bench.capacity read the two-worker runs by "kind size"
             results["usage"][f"{kind} {mib} MiB"] = usage.as_json()
             # The whole recipe's requests (upload included): bench.capacity derives per-chunk figures.

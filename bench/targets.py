@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.compare import scenario_name
+
 MB = 1e6
 MiB = 1024 * 1024
 PACED_P50_S, PACED_P99_S = 0.4, 1.0
@@ -95,7 +97,7 @@ def evaluate(r: dict[str, Any], chunk_size: int) -> list[dict[str, Any]]:
 
 def _asset_twice(r: dict[str, Any], row: dict[str, Any], ratio: float, wanted: float) -> tuple[str, str, bool]:
     """The asset target holds in this run and the previous one (``bench.compare``'s figures)."""
-    name = f"asset {row['size'] / MiB:.0f} MiB, 2 workers: x baseline"
+    name = f"{scenario_name(row)}: x baseline"
     before = (r.get("previous") or {}).get("figures", {}).get(name)
     target = f"asset {row['size'] / MiB:.0f} MiB: >= {wanted}x baseline in two consecutive runs"
     if before is None:
@@ -107,7 +109,7 @@ def _asset_twice(r: dict[str, Any], row: dict[str, Any], ratio: float, wanted: f
 def _stream_cpu(r: dict[str, Any], row: dict[str, Any]) -> tuple[str, str, bool]:
     """All functions' CPU for the stream against the baseline's: one process, so its wall time is its CPU time."""
     mib = f"{row['size'] / MiB:.0f} MiB"
-    roles = r.get("memory", {}).get(f"stream {mib}, 2 workers", {})
+    roles = r.get("memory", {}).get(row.get("scenario") or f"stream {mib}, 2 workers", {})
     functions = sum(v.get("cpu_s", 0.0) for k, v in roles.items() if "." in k)
     base = next(
         (b["seconds"] for b in r.get("baseline", []) if b["kind"] == "stream" and b["size"] == row["size"]), None

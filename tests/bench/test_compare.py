@@ -130,3 +130,9 @@ def test_the_order_table_shows_each_scenarios_stack_and_state() -> None:
     assert "| 1 | small_paced | paced (1) | 00:19:08 | 110.2 | 0 -> 1640 | 2 -> 1210 | 0 -> 3 | 310.5 -> 702 |" in text
     assert "| 2 | small_paced_used | large (6) | 00:59:00 | - | - -> - | 900 -> - | - -> - | 2710 -> - |" in text
     assert order.markdown({}) == []
+
+
+def test_a_large_run_is_named_as_asked_not_by_its_overshooting_size() -> None:
+    stream = {"kind": "stream", "size": 34 * MiB + 5, "chunk_workers": 1}
+    assert compare.scenario_name(stream) == "stream 34 MiB, 1 worker"  # older results: from the size
+    assert compare.scenario_name(stream | {"scenario": "stream 32 MiB, 1 worker"}) == "stream 32 MiB, 1 worker"
