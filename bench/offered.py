@@ -110,6 +110,7 @@ def run_offered(
                 time.sleep(max(0.0, due - time.monotonic()))
                 pool.submit(upload, path, due)
         still_open = events.wait_terminal(set(completed), timeout_s)
+        given_up = datetime.now(UTC).timestamp()
         wall = time.monotonic() - started
         client_cpu = sum(me.cpu_times()[:2]) - cpu_before
     latencies, spans = [], []
@@ -117,7 +118,9 @@ def run_offered(
     for recipe_id, done in completed.items():
         times = events.times(recipe_id)
         distributed = driver.first(times, "recipe.distributed")
-        if distributed is None:
+        if distributed is None:  # rejected or failed: in flight until then; never finished: until the end
+            ended = driver.first(times, "recipe.rejected") or driver.first(times, "recipe.failed")
+            spans.append({"total": (done.timestamp(), ended.timestamp() if ended else given_up)})
             continue
         latencies.append((distributed - done).total_seconds())
         stages = {
