@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import baseline, driver, offered, state
+from bench.bill import Usage
 from bench.events import EventLog
 from bench.inputs import write_asset, write_stream
 from bench.memory import MemoryWatch
@@ -142,7 +143,7 @@ class Scenarios:
             usage = meter.stop(found["offered"] + warm)
         self._file("offered", f"offered {rate_per_s:g}/s x{duration_s:g} s", found, usage)
 
-    def _file(self, key: str, memory_key: str, found: dict[str, Any], usage: Any) -> None:
+    def _file(self, key: str, memory_key: str, found: dict[str, Any], usage: Usage) -> None:
         self._results["usage"][key] = usage.as_json()
         found["emulator_requests_per_recipe"] = per_recipe({}, usage.requests, usage.recipes)
         found["load_1m"] = round(os.getloadavg()[0], 2)

@@ -15,6 +15,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -43,6 +44,21 @@ class RunningStack:
         return {}
 
 
+def taken_ports(ports: LocalPorts) -> list[str]:
+    """The stack's TCP ports something already listens on (another stack whose offset overlaps).
+
+    The runtime waits for its API server's port to answer, so a port held by another stack
+    would look like a started API and every upload would reach the wrong server.
+    """
+    taken = []
+    for name in ("emulator", "api", "issuer", "edge"):
+        port = getattr(ports, name)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(f"{name} {port}")
+    return taken
+
+
 def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
@@ -51,6 +67,12 @@ def _default_sigint() -> None:
 def local_stack(offset: int, workdir: Path, name: str, *, chunk_workers: int = 2) -> Iterator[RunningStack]:
     """``python -m circulion_local run`` on ``offset`` with a fresh state directory ``name``; yields
     once ``ready.json`` exists."""
+    taken = taken_ports(LocalPorts(offset))
+    if taken:
+        raise RuntimeError(
+            f"port offset {offset}: something already listens on {', '.join(taken)} "
+            "(another stack, or one whose offset overlaps this one's ports); stop it or pick another --offset"
+        )
     state_dir = workdir / f"state-{name}"
     state_dir.mkdir(parents=True)  # never an earlier stack's: each stack starts empty
     command = [sys.executable, "-m", "circulion_local", "run", "--port-offset", str(offset)]
