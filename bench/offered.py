@@ -30,6 +30,7 @@ import psutil
 from bench import driver
 from bench.events import EventLog
 from bench.inputs import small_document
+from circulion_cli.errors import ClientError
 from circulion_local.ports import LocalPorts
 
 UPLOAD_THREADS = 32
@@ -94,7 +95,7 @@ def run_offered(
                 lags.append(time.monotonic() - due)
             try:
                 outcome = client.upload_file(path, name=path.stem, content_type=driver.CONTENT_TYPES["document"])
-            except Exception as exc:  # noqa: BLE001 - a refused upload is a result of the scenario, not a crash
+            except ClientError as exc:  # a refused or failed upload is a result of the scenario, not a crash
                 with lock:
                     errors.append(f"{type(exc).__name__}: {exc}")
                 return
@@ -105,10 +106,13 @@ def run_offered(
         cpu_before = sum(me.cpu_times()[:2])
         started = time.monotonic()
         with ThreadPoolExecutor(UPLOAD_THREADS) as pool:
+            uploads = []
             for path, offset in zip(paths, schedule, strict=True):
                 due = started + offset
                 time.sleep(max(0.0, due - time.monotonic()))
-                pool.submit(upload, path, due)
+                uploads.append(pool.submit(upload, path, due))
+        for future in uploads:
+            future.result()  # anything but a client error is the harness's own bug: raised here
         still_open = events.wait_terminal(set(completed), timeout_s)
         given_up = datetime.now(UTC).timestamp()
         wall = time.monotonic() - started
