@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Set
+from dataclasses import dataclass
 from typing import Any
 
 WHY = (
@@ -16,6 +18,38 @@ WHY = (
     "runs left behind, and the table shows what each stack held before and after each scenario."
 )
 """Why the scenarios run in this order (``latest.md`` prints it)."""
+
+
+@dataclass(frozen=True)
+class StackRun:
+    """One fresh stack and the scenarios run on it, in order."""
+
+    stack: str
+    scenarios: tuple[str, ...]
+    chunk_workers: int = 2
+
+
+def plan(parts: Set[str]) -> list[StackRun]:
+    """The stacks and scenarios ``--only parts`` asks for, in the order :data:`WHY` gives.
+
+    Examples
+    --------
+    >>> [run.stack for run in plan({"small", "offered", "large", "scaling"})]
+    ['paced', 'offered', 'flat-out', 'large', 'one-worker']
+    """
+    runs = []
+    if "small" in parts:
+        runs.append(StackRun("paced", ("small_paced",)))
+    if "offered" in parts:
+        runs.append(StackRun("offered", ("offered",)))
+    if "small" in parts:
+        runs.append(StackRun("flat-out", ("small",)))
+    large = tuple(part for part in ("large", "scaling") if part in parts)
+    if large:  # the same paced load again at the end, on everything the large runs left behind
+        runs.append(StackRun("large", large + (("small_paced_used",) if "small" in parts else ())))
+    if "scaling" in parts:
+        runs.append(StackRun("one-worker", ("one_worker",), chunk_workers=1))
+    return runs
 
 
 def markdown(r: dict[str, Any]) -> list[str]:

@@ -37,6 +37,7 @@ from typing import Any
 import psutil
 
 from bench import compare, report
+from bench.order import plan
 from bench.scenarios import Scenarios
 from bench.targets import evaluate
 
@@ -78,28 +79,28 @@ def main(argv: list[str] | None = None) -> None:
 
     with tempfile.TemporaryDirectory(prefix="circulion-bench-") as tmp:
         run = Scenarios(args.offset, Path(tmp), results, write, _say, args.timeout)
-        if "small" in parts:
-            with run.stack("paced"):
-                run.small("small_paced", small_count, args.clients, args.paced_rate)
-        if "offered" in parts:
-            with run.stack("offered"):
-                run.offered(args.offered_rate, offered_s, warm=args.clients)
-        if "small" in parts:
-            with run.stack("flat-out"):
-                run.small("small", small_count, args.clients, None)
-        if parts & {"large", "scaling"}:
-            with run.stack("large"):
-                if "large" in parts:
-                    run.large("stream", large_mib, with_baseline=True)
-                    run.large("asset", large_mib, with_baseline=True)
-                if "scaling" in parts:
-                    for mib in scaling_mib:
-                        run.large("stream", mib, with_baseline=True)
-                if "small" in parts:  # the same paced load again, on the stack the large runs filled
-                    run.small("small_paced_used", used_count, args.clients, args.paced_rate)
-        if "scaling" in parts:
-            with run.stack("one-worker", chunk_workers=1):
-                run.large("stream", c1_mib, with_baseline=False, workers=1)
+
+        def scaling() -> None:
+            for mib in scaling_mib:
+                run.large("stream", mib, with_baseline=True)
+
+        def large() -> None:
+            run.large("stream", large_mib, with_baseline=True)
+            run.large("asset", large_mib, with_baseline=True)
+
+        scenarios: dict[str, Callable[[], None]] = {
+            "small_paced": lambda: run.small("small_paced", small_count, args.clients, args.paced_rate),
+            "offered": lambda: run.offered(args.offered_rate, offered_s, warm=args.clients),
+            "small": lambda: run.small("small", small_count, args.clients, None),
+            "large": large,
+            "scaling": scaling,
+            "small_paced_used": lambda: run.small("small_paced_used", used_count, args.clients, args.paced_rate),
+            "one_worker": lambda: run.large("stream", c1_mib, with_baseline=False, workers=1),
+        }
+        for stack in plan(parts):
+            with run.stack(stack.stack, chunk_workers=stack.chunk_workers):
+                for name in stack.scenarios:
+                    scenarios[name]()
     write()
     _say(f"wrote {args.out}/latest.json, latest.md, latest.png")
 

@@ -136,3 +136,22 @@ def test_a_large_run_is_named_as_asked_not_by_its_overshooting_size() -> None:
     stream = {"kind": "stream", "size": 34 * MiB + 5, "chunk_workers": 1}
     assert compare.scenario_name(stream) == "stream 34 MiB, 1 worker"  # older results: from the size
     assert compare.scenario_name(stream | {"scenario": "stream 32 MiB, 1 worker"}) == "stream 32 MiB, 1 worker"
+
+
+def test_small_recipe_scenarios_run_each_on_a_fresh_stack_before_the_large_ones() -> None:
+    runs = order.plan({"small", "offered", "large", "scaling"})
+    assert [(r.stack, r.scenarios, r.chunk_workers) for r in runs] == [
+        ("paced", ("small_paced",), 2),
+        ("offered", ("offered",), 2),
+        ("flat-out", ("small",), 2),
+        ("large", ("large", "scaling", "small_paced_used"), 2),  # the growth, measured last
+        ("one-worker", ("one_worker",), 1),
+    ]
+    assert len({r.stack for r in runs}) == len(runs)  # no stack is reused
+
+
+def test_only_the_parts_asked_for_are_planned() -> None:
+    assert [r.scenarios for r in order.plan({"offered"})] == [("offered",)]
+    assert [r.scenarios for r in order.plan({"large"})] == [("large",)]  # no used-stack run without "small"
+    assert [r.stack for r in order.plan({"scaling"})] == ["large", "one-worker"]
+    assert order.plan(set()) == []
