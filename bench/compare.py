@@ -21,11 +21,13 @@ NOISE = 0.10
 """Run-to-run spread on this machine (``analysis.md``: ratios ~5 %, small recipes ~15 %):
 smaller changes are not called better or worse."""
 SMALL_RUNS = (
-    ("small_paced", "small, paced"),
-    ("offered", "small, offered"),
-    ("small", "small, flat out"),
-    ("small_paced_used", "small, paced on the used stack"),
+    ("small_paced", "small x{count}, paced {rate_per_s:g}/s"),
+    ("offered", "small, offered {rate_per_s:g}/s for {duration_s:g} s"),
+    ("small", "small x{count}, flat out"),
+    ("small_paced_used", "small x{count}, paced {rate_per_s:g}/s on the used stack"),
 )
+"""Each small run's figures are named with the load that produced them (a --quick run's are not
+compared with a full run's)."""
 
 
 def commit(repo: Path = REPO) -> str:
@@ -46,8 +48,13 @@ def figures(r: dict[str, Any]) -> dict[str, float]:
             found[f"{name}: processing s"] = row["processing_s"]
             if row.get("baseline_mb_s"):
                 found[f"{name}: x baseline"] = round(row["processing_mb_s"] / row["baseline_mb_s"], 2)
-    for key, label in SMALL_RUNS:
+    for key, template in SMALL_RUNS:
         run = r.get(key) or {}
+        if not run:
+            continue
+        label = template.format(
+            count=run.get("count", 0), rate_per_s=run.get("rate_per_s") or 0, duration_s=run.get("duration_s", 0)
+        )
         for cut in ("p50", "p99"):
             if cut in run.get("latency_s", {}):
                 found[f"{label}: {cut} s"] = run["latency_s"][cut]

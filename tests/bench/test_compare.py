@@ -30,8 +30,10 @@ def _results(stream_s: float, paced_p50: float, per_s: float, sha: str) -> dict[
             },
             {"kind": "asset", "size": 1024 * MiB, "chunk_workers": 2, "status": "TIMEOUT", "processing_s": 0.0},
         ],
-        "small_paced": {"latency_s": {"p50": paced_p50, "p95": 5.0, "p99": 6.0, "max": 6.4}},
+        "small_paced": {"count": 200, "rate_per_s": 2.0, "latency_s": {"p50": paced_p50, "p99": 6.0}},
+        "offered": {"rate_per_s": 4.0, "duration_s": 60.0, "latency_s": {"p50": 0.3, "p99": 0.9}},
         "small": {
+            "count": 200,
             "latency_s": {"p50": 47.0, "p99": 64.6},
             "recipes_per_s": per_s,
             "emulator_requests_per_recipe": {"dynamodb GetItem": 15.73, "sqs ReceiveMessage": 7.35},
@@ -43,9 +45,10 @@ def test_the_headline_figures_of_a_run() -> None:
     found = compare.figures(_results(47.31, 2.278, 2.83, SHA_A))
     assert found["stream 1024 MiB, 2 workers: processing s"] == 47.31
     assert found["stream 1024 MiB, 2 workers: x baseline"] == 0.97
-    assert found["small, paced: p50 s"] == 2.278
-    assert found["small, flat out: recipes/s"] == 2.83
-    assert found["small, flat out: emulator requests per recipe"] == 23.1
+    assert found["small x200, paced 2/s: p50 s"] == 2.278
+    assert found["small, offered 4/s for 60 s: p99 s"] == 0.9
+    assert found["small x200, flat out: recipes/s"] == 2.83
+    assert found["small x200, flat out: emulator requests per recipe"] == 23.1
     assert not any(name.startswith("asset") for name in found)  # not distributed: no figure to compare
 
 
@@ -65,7 +68,7 @@ def test_the_previous_run_is_read_before_it_is_replaced(tmp_path: Path) -> None:
     before = compare.previous_run(tmp_path)
     assert before is not None
     assert before["commit"] == SHA_A
-    assert before["figures"]["small, paced: p50 s"] == 2.278
+    assert before["figures"]["small x200, paced 2/s: p50 s"] == 2.278
     assert "large" not in before  # only the figures travel: no chain of earlier runs
 
 
@@ -93,10 +96,19 @@ def test_the_report_shows_before_and_after_with_both_commits() -> None:
     text = "\n".join(compare.markdown(now))
     assert f"| figure | before ({SHA_A[:7]}) | now ({SHA_B[:7]}) | change |" in text
     assert f"git log {SHA_A[:7]}..{SHA_B[:7]}" in text
-    assert "| small, paced: p50 s | 2.278 | 0.3 | -87 % (better) |" in text
+    assert "| small x200, paced 2/s: p50 s | 2.278 | 0.3 | -87 % (better) |" in text
     assert "| stream 1024 MiB, 2 workers: processing s | 47.31 | 31 | -34 % (better) |" in text
     assert "| gone: p50 s | 1 | - | - |" in text  # a figure the new run lacks is still listed
     assert compare.markdown(_results(31.0, 0.3, 8.1, SHA_B)) == []  # nothing to compare with
+
+
+def test_runs_of_another_load_are_not_compared() -> None:
+    quick = _results(31.0, 0.3, 8.1, SHA_B)
+    quick["small_paced"]["count"] = 24
+    quick["offered"]["duration_s"] = 15.0
+    names = set(compare.figures(quick))
+    assert "small x24, paced 2/s: p50 s" in names and "small, offered 4/s for 15 s: p99 s" in names
+    assert not names & {"small x200, paced 2/s: p50 s", "small, offered 4/s for 60 s: p99 s"}
 
 
 def test_the_commit_of_this_checkout() -> None:
