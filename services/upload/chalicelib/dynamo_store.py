@@ -8,16 +8,16 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib import version_claims
+from chalicelib.dynamo_change import exact_update, guessed_update
 from chalicelib.dynamo_values import conditional_failed, dump, load, transient
 from chalicelib.errors import StoreConflict, VersionTaken
-from chalicelib.dynamo_change import exact_update, guessed_update
 from chalicelib.projection import Change, project
 from chalicelib.projection_guess import guess
 from chalicelib.projection_store import Projected, project_by_reading, record_by_reading, state_of
 from chalicelib.recipe import Recipe, Status
 from chalicelib.recipe_item import RECIPE_SK, from_item, to_item, withdrawal_fields
-from circulion.contracts import Envelope
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
+from circulion.contracts import Envelope
 
 MAX_PAGES_PER_LIST = 10
 """Filtered listings read at most this many index pages per call, then return a cursor."""
@@ -226,7 +226,7 @@ class DynamoRecipeStore(RecipeStore):
         except ClientError as exc:
             if not conditional_failed(exc):
                 raise transient(exc, "project event") from exc
-            item = exc.response.get("Item")  # type: ignore[misc]
+            item = exc.response.get("Item")  # the record, as ReturnValuesOnConditionCheckFailure asked
             current = from_item(load(item)) if item else None
             return project_by_reading(self, event, now, current=current) if current else None
         before = from_item(load(old["Attributes"]))

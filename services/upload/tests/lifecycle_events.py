@@ -33,17 +33,6 @@ from circulion.contracts import (
 
 T0 = datetime(2026, 1, 2, tzinfo=UTC)
 TOTAL = 3
-LIFECYCLE = (
-    "recipe.validated",
-    "recipe.split",
-    "chunk.processed",
-    "recipe.merge_started",
-    "recipe.merged",
-    "recipe.distributed",
-    "recipe.rejected",
-    "recipe.failed",
-    "recipe.withdrawn",
-)
 IN_ORDER = (
     "recipe.validated",
     "recipe.split",
@@ -52,9 +41,10 @@ IN_ORDER = (
     "recipe.merged",
     "recipe.distributed",
 )
+LIFECYCLE = (*IN_ORDER, "recipe.rejected", "recipe.failed", "recipe.withdrawn")
 
 
-def lifecycle_event(  # noqa: PLR0911 - one builder per event type
+def lifecycle_event(
     kind: str, recipe_id: str, *, tenant_id: str = "acme", seconds: int = 0, index: int = 0
 ) -> Envelope:
     """The ``kind`` event of the recipe, emitted ``seconds`` after :data:`T0`."""
@@ -65,7 +55,9 @@ def lifecycle_event(  # noqa: PLR0911 - one builder per event type
     if kind == "recipe.validated":
         return RecipeValidated(**ids, payload=RecipeValidatedPayload(**described, source=source))
     if kind == "recipe.split":
-        return RecipeSplit(**ids, payload=RecipeSplitPayload(**described, source=source, total_chunks=TOTAL, chunk_size=1))
+        return RecipeSplit(
+            **ids, payload=RecipeSplitPayload(**described, source=source, total_chunks=TOTAL, chunk_size=1)
+        )
     if kind == "chunk.processed":
         span = ChunkSpan(index=index, start=index, end=index + 1)
         payload = ChunkProcessedPayload(

@@ -73,7 +73,9 @@ def _start(dynamo: Dynamo, status: Status, milestone: bool, legacy: bool) -> tup
             TableName=TABLE,
             Key={"pk": {"S": recipe_pk(recipe.recipe_id)}, "sk": {"S": RECIPE_SK}},
             UpdateExpression="SET milestones = :j",
-            ExpressionAttributeValues={":j": {"S": '{"validated": "2026-01-01T23:59:51+00:00"}' if milestone else "{}"}},
+            ExpressionAttributeValues={
+                ":j": {"S": '{"validated": "2026-01-01T23:59:51+00:00"}' if milestone else "{}"}
+            },
         )
     return recipe, memory
 
@@ -90,7 +92,7 @@ events = st.tuples(st.sampled_from(LIFECYCLE), st.integers(-3, 3), st.integers(0
     redelivered=st.lists(st.integers(0, 5), max_size=4),
     tenant=st.sampled_from(["acme", "acme", "acme", "other"]),
 )
-def test_one_write_leaves_what_reading_first_leaves(  # noqa: PLR0913 - hypothesis draws each
+def test_one_write_leaves_what_reading_first_leaves(
     dynamo: Dynamo,
     status: Status,
     milestone: bool,
@@ -123,7 +125,9 @@ def test_a_recipe_in_order_costs_one_update_per_event_and_no_read(dynamo: Dynamo
     for seconds, kind in enumerate(IN_ORDER):
         for index in range(3) if kind == "chunk.processed" else [0]:
             dynamo.calls.clear()
-            projected = dynamo.store.record_event(lifecycle_event(kind, recipe.recipe_id, seconds=seconds, index=index), NOW)
+            projected = dynamo.store.record_event(
+                lifecycle_event(kind, recipe.recipe_id, seconds=seconds, index=index), NOW
+            )
             assert dynamo.calls == Counter({"UpdateItem": 1}), kind
             assert projected is not None and projected.change is not None
     final = dynamo.store.get(recipe.recipe_id)
