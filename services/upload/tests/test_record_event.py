@@ -18,7 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from moto import mock_aws
 
@@ -84,11 +84,15 @@ events = st.tuples(st.sampled_from(LIFECYCLE), st.integers(-3, 3), st.integers(0
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+# Hypothesis favours the first statuses; these are the cases a wrong condition breaks first.
+@example(Status.FAILED, False, False, [("chunk.processed", -1, 0), ("recipe.split", 1, 0)], [], "acme")
+@example(Status.PROCESSING, True, True, [("recipe.split", 0, 0), ("recipe.merge_started", 1, 0)], [0, 1], "acme")
+@example(Status.DISTRIBUTING, False, False, [("recipe.merged", 0, 0), ("chunk.processed", 0, 2)], [0, 1], "acme")
 @given(
-    status=st.sampled_from(list(Status)),
+    status=st.sampled_from([*Status, Status.FAILED, Status.PROCESSING]),  # the redrive rule, the usual status
     milestone=st.booleans(),
     legacy=st.booleans(),
-    sequence=st.lists(events, max_size=6),
+    sequence=st.lists(events, min_size=1, max_size=6),
     redelivered=st.lists(st.integers(0, 5), max_size=4),
     tenant=st.sampled_from(["acme", "acme", "acme", "other"]),
 )
@@ -160,3 +164,16 @@ def test_events_that_change_no_record_read_nothing_and_unknown_recipes_write_not
     assert _requests(dynamo, "f" * 32, "recipe.withdrawn") == (0, None)
     assert _requests(dynamo, "f" * 32, "recipe.merged") == (1, None)
     assert dynamo.store.get("f" * 32) is None
+
+
+@pytest.mark.parametrize("kind", ["chunk.processed", "recipe.split", "recipe.failed", "recipe.merge_started"])
+@pytest.mark.parametrize("seconds", [-1, 1])
+def test_a_failed_recipe_moves_on_only_for_an_event_emitted_after_its_failure(
+    dynamo: Dynamo, kind: str, seconds: int
+) -> None:
+    recipe, memory = _start(dynamo, Status.FAILED, milestone=False, legacy=False)
+    event = lifecycle_event(kind, recipe.recipe_id, seconds=seconds)
+    assert _same_projected(dynamo.store.record_event(event, NOW)) == _same_projected(memory.record_event(event, NOW))
+    got = dynamo.store.get(recipe.recipe_id)
+    assert _same(got) == _same(memory.get(recipe.recipe_id))
+    assert got is not None and (got.status is Status.FAILED) == (seconds < 0 or kind == "recipe.failed")
