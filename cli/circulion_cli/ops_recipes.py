@@ -38,7 +38,7 @@ class RecipeRow:
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> RecipeRow:
-        milestones: dict[str, str] = json.loads(item.get("milestones", {}).get("S", "{}"))
+        milestones = _milestones(item.get("milestones", {}))
         last = max(milestones.items(), key=lambda kv: kv[1])[0] if milestones else None
         total = item.get("chunks_total", {}).get("N")
         seen = len(item.get(_FIELDS_DONE, {}).get("NS", []))
@@ -52,6 +52,13 @@ class RecipeRow:
             last_milestone=last,
             chunks=f"{seen}/{total}" if total else None,
         )
+
+
+def _milestones(attribute: dict[str, Any]) -> dict[str, str]:
+    """A map attribute (stage -> moment), or the JSON string older items hold."""
+    if "M" in attribute:
+        return {name: str(value.get("S", "")) for name, value in attribute["M"].items()}
+    return dict(json.loads(attribute.get("S", "{}")))
 
 
 @dataclass(frozen=True)

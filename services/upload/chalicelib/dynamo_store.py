@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib import version_claims
+from chalicelib.dynamo_change import exact_update, guessed_update
 from chalicelib.dynamo_values import conditional_failed, dump, load, transient
 from chalicelib.errors import StoreConflict, VersionTaken
-from chalicelib.projection import Change
+from chalicelib.projection import Change, project
+from chalicelib.projection_guess import guess
+from chalicelib.projection_store import Projected, project_by_reading, record_by_reading, state_of
 from chalicelib.recipe import Recipe, Status
-from chalicelib.recipe_item import RECIPE_SK, from_item, milestones_json, to_item, withdrawal_fields
+from chalicelib.recipe_item import RECIPE_SK, from_item, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk
+from circulion.contracts import Envelope
 
 MAX_PAGES_PER_LIST = 10
 """Filtered listings read at most this many index pages per call, then return a cursor."""
@@ -186,42 +189,8 @@ class DynamoRecipeStore(RecipeStore):
         return True
 
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
-        sets = ["updated_at = :now"]
-        values: dict[str, Any] = {":now": now.isoformat(), ":rev": recipe.revision, ":one": 1}
-        adds = ["revision :one"]
-        if change.status is not None:
-            sets.append("#s = :status")
-            values[":status"] = change.status.value
-        if change.failed_at is not None:
-            sets.append("failed_at = :failed_at")
-            values[":failed_at"] = change.failed_at.isoformat()
-        if change.chunks_total is not None:
-            sets.append("chunks_total = :total")
-            values[":total"] = change.chunks_total
-        if change.errors:
-            sets.append("errors = :errors")
-            values[":errors"] = json.dumps(list(change.errors))
-        if change.artifact is not None:
-            sets.append("artifact = :artifact")
-            values[":artifact"] = json.dumps(change.artifact.__dict__)
-        if change.milestone is not None:
-            name, at = change.milestone
-            sets.append("milestones = :milestones")  # safe to rewrite whole: the write is revision-checked
-            values[":milestones"] = milestones_json({**dict(recipe.milestones), name: at})
-        if change.distributed_at is not None:
-            sets.append("distributed_at = :distributed_at")
-            values[":distributed_at"] = change.distributed_at.isoformat()
-        if change.chunk_index is not None:
-            # A number set: a redelivered chunk.processed adds nothing, so the count stays exact.
-            adds.append("chunks_seen :chunk")
-            values[":chunk"] = {change.chunk_index}
-        update = self._update_kwargs(
-            recipe.recipe_id,
-            f"SET {', '.join(sets)} ADD {', '.join(adds)}",
-            values,
-            condition="revision = :rev",
-            names={"#s": "status"} if change.status is not None else None,
-        )
+        exact = exact_update(change, now, recipe.revision, dict(recipe.milestones))
+        update = self._update_kwargs(recipe.recipe_id, exact.expression, exact.values, exact.condition, exact.names)
         if change.status not in version_claims.RELEASING:
             self._send_update(recipe.recipe_id, update)
             return
@@ -240,6 +209,28 @@ class DynamoRecipeStore(RecipeStore):
             if codes[1:2] != ["ConditionalCheckFailed"]:
                 raise transient(exc, "finish recipe") from exc
             self._send_update(recipe.recipe_id, update)  # another attempt holds the version now
+
+    def record_event(self, event: Envelope, now: datetime) -> Projected | None:
+        """One conditional write when the record is as the event usually finds it; else the
+        exact path, from the record the failed write returned."""
+        plan = guess(event)
+        if plan is None:
+            return record_by_reading(self, event, now)
+        write = guessed_update(plan, event.tenant_id, now)
+        try:
+            old = self._db.update_item(
+                **self._update_kwargs(event.recipe_id, write.expression, write.values, write.condition, write.names),
+                ReturnValues="ALL_OLD",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
+        except ClientError as exc:
+            if not conditional_failed(exc):
+                raise transient(exc, "project event") from exc
+            item = exc.response.get("Item")  # the record, as ReturnValuesOnConditionCheckFailure asked
+            current = from_item(load(item)) if item else None
+            return project_by_reading(self, event, now, current=current) if current else None
+        before = from_item(load(old["Attributes"]))
+        return Projected(before, project(state_of(before), event))
 
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         fields = withdrawal_fields(recipe)

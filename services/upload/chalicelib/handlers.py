@@ -10,10 +10,9 @@ from datetime import timedelta
 from chalicelib import names_projection, pipeline_metrics
 from chalicelib.content_check import check_object
 from chalicelib.deps import Deps
-from chalicelib.errors import StoreConflict
 from chalicelib.notifications import NotificationIgnored, ObjectArrived
 from chalicelib.outbox import settle_outcome
-from chalicelib.projection import State, project
+from chalicelib.projection import affects_record
 from chalicelib.recipe import CONTENT_KINDS, Recipe, Status
 from circulion import log
 from circulion.contracts import (
@@ -27,13 +26,11 @@ from circulion.contracts import (
     RecipeValidatedPayload,
     ValidationIssue,
 )
-from circulion.errors import TransientError
 
 _log = logging.getLogger(__name__)
 
 STATUS_TAG = "circulion-status"
 REASONS_TAG = "circulion-reasons"
-APPLY_ATTEMPTS = 5
 
 
 def validate(  # noqa: PLR0911 - one exit per documented case
@@ -132,25 +129,11 @@ def _tag(deps: Deps, bucket: str, key: str, version_id: str | None, status: str,
 def track_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
     """Project one lifecycle event onto the recipe's record (see :mod:`chalicelib.projection`),
     then onto the names index (:mod:`chalicelib.names_projection`)."""
-    _project_status(message, deps)
-    names_projection.observe(message, deps.store, deps.names)
+    projected = deps.store.record_event(message, deps.clock())
+    if projected is None and affects_record(message.type):
+        _log.warning("event for an unknown recipe ignored", extra=log.fields(type=message.type))
+    if projected is not None and projected.change is not None:
+        pipeline_metrics.emit_for_change(projected.before, projected.change)
+    names_projection.observe(message, deps.store, deps.names, projected.before if projected else None)
     settle_outcome(message, deps.outbox)
     return []
-
-
-def _project_status(message: Envelope, deps: Deps) -> Sequence[Envelope]:
-    for _ in range(APPLY_ATTEMPTS):
-        recipe = deps.store.get(message.recipe_id)
-        if recipe is None or recipe.tenant_id != message.tenant_id:
-            _log.warning("event for an unknown recipe ignored", extra=log.fields(type=message.type))
-            return []
-        change = project(State(recipe.status, recipe.failed_at, recipe.chunks_total, recipe.moments()), message)
-        if change is None:
-            return []
-        try:
-            deps.store.apply(recipe, change, deps.clock())
-        except StoreConflict:
-            continue  # another event changed the record since we read it: recompute
-        pipeline_metrics.emit_for_change(recipe, change)
-        return []
-    raise TransientError(f"recipe {message.recipe_id} kept changing; will retry")

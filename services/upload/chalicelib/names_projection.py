@@ -13,6 +13,7 @@ import logging
 
 from chalicelib.live import live_version
 from chalicelib.name_index import NameIndex
+from chalicelib.recipe import Recipe
 from chalicelib.store import RecipeStore
 from circulion import log
 from circulion.contracts import Envelope
@@ -33,11 +34,15 @@ REFRESHING = frozenset(
 _REFRESH_ATTEMPTS = 3
 
 
-def observe(message: Envelope, store: RecipeStore, index: NameIndex) -> None:
-    """Apply one lifecycle event to the names index (after the status projection did)."""
+def observe(message: Envelope, store: RecipeStore, index: NameIndex, known: Recipe | None = None) -> None:
+    """Apply one lifecycle event to the names index (after the status projection did).
+
+    ``known`` is the recipe's record if the projection already has it (its tenant and name
+    never change, so the one from before the projection's write will do): not read again.
+    """
     if message.type not in LISTING | REFRESHING:
         return
-    recipe = store.get(message.recipe_id)
+    recipe = known if known is not None and known.recipe_id == message.recipe_id else store.get(message.recipe_id)
     if recipe is None or recipe.tenant_id != message.tenant_id:
         return
     if message.type in LISTING:

@@ -74,6 +74,21 @@ class Change:
     distributed_at: datetime | None = None
 
 
+def affects_record(event_type: str) -> bool:
+    """Whether an event of this type can change a recipe's record at all (else: never read it)."""
+    return event_type in _TARGET
+
+
+def target_of(event_type: str) -> Status | None:
+    """The status an event of this type moves a recipe towards, if any."""
+    return _TARGET.get(event_type)
+
+
+def is_final(status: Status) -> bool:
+    """No lifecycle event changes a record in this status."""
+    return status in _FINAL
+
+
 def next_status(state: State, event_type: str, occurred_at: datetime) -> Status | None:
     """The status after an event, or ``None`` to keep the current one."""
     target = _TARGET.get(event_type)

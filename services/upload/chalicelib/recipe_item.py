@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -52,8 +53,8 @@ def to_item(recipe: Recipe) -> dict[str, Any]:
         item["failed_at"] = recipe.failed_at.isoformat()
     if recipe.arrived_at:
         item["arrived_at"] = recipe.arrived_at.isoformat()
-    if recipe.milestones:
-        item["milestones"] = milestones_json(dict(recipe.milestones))
+    # Always a map, empty at first: a stage's moment is added to it without reading it.
+    item["milestones"] = milestones_map(dict(recipe.milestones))
     item.update(withdrawal_fields(recipe))
     return item
 
@@ -85,8 +86,15 @@ def _restoration(raw: object) -> Restoration | None:
     return Restoration(by=str(r["by"]), at=datetime.fromisoformat(r["at"]))
 
 
-def milestones_json(milestones: dict[str, datetime]) -> str:
-    return json.dumps({name: at.isoformat() for name, at in sorted(milestones.items())})
+def milestones_map(milestones: Mapping[str, datetime]) -> dict[str, str]:
+    """The ``milestones`` attribute's value: stage name -> ISO moment."""
+    return {name: at.isoformat() for name, at in sorted(milestones.items())}
+
+
+def _milestones(raw: Any) -> tuple[tuple[str, datetime], ...]:
+    """A map attribute, or the JSON string items held before it was one."""
+    found: dict[str, str] = json.loads(raw) if isinstance(raw, str) else dict(raw or {})
+    return tuple((str(name), datetime.fromisoformat(str(at))) for name, at in found.items())
 
 
 def from_item(item: dict[str, Any]) -> Recipe:
@@ -121,9 +129,7 @@ def from_item(item: dict[str, Any]) -> Recipe:
         revision=int(item.get("revision", 0)),
         file_name=str(item["file_name"]) if item.get("file_name") else None,
         arrived_at=datetime.fromisoformat(item["arrived_at"]) if item.get("arrived_at") else None,
-        milestones=tuple(
-            (str(name), datetime.fromisoformat(at)) for name, at in json.loads(item.get("milestones", "{}")).items()
-        ),
+        milestones=_milestones(item.get("milestones")),
         distributed_at=datetime.fromisoformat(item["distributed_at"]) if item.get("distributed_at") else None,
         withdrawn=_withdrawal(item.get("withdrawn")),
         restored=_restoration(item.get("restored")),

@@ -15,11 +15,15 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from chalicelib.errors import InvalidRequest
 from chalicelib.projection import Change
 from chalicelib.recipe import Recipe, Status
+from circulion.contracts import Envelope
+
+if TYPE_CHECKING:
+    from chalicelib.projection_store import Projected
 
 
 @dataclass(frozen=True)
@@ -111,6 +115,12 @@ class RecipeStore(Protocol):
     def apply(self, recipe: Recipe, change: Change, now: datetime) -> None:
         """Write a projection change computed from ``recipe``; ``StoreConflict`` if the record
         changed since it was read."""
+
+    def record_event(self, event: Envelope, now: datetime) -> Projected | None:
+        """Project one lifecycle event onto its recipe's record (:mod:`chalicelib.projection`'s
+        rules); ``None`` if the recipe is unknown (or another tenant's), or if the event's type
+        changes no record (then nothing is read). Retries on a concurrent change itself;
+        ``TransientError`` if the record kept changing."""
 
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         """Write ``recipe``'s status and withdraw/restore fields, if the record is still at

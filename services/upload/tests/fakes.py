@@ -16,10 +16,12 @@ from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.errors import StoreConflict, VersionTaken
 from chalicelib.projection import Change
+from chalicelib.projection_store import Projected, record_by_reading
 from chalicelib.recipe import Recipe, Status
 from chalicelib.store import ListQuery, Page, RecipeStore, created_sk, decode_cursor, encode_cursor, tenant_pk
 from chalicelib.upload_urls import PresignedRequest, UploadedPart, UploadUrls
 from chalicelib.version_claims import RELEASING
+from circulion.contracts import Envelope
 from circulion.testing import InMemoryObjectStore
 
 ISSUER = "http://issuer.test"
@@ -139,6 +141,9 @@ class InMemoryRecipeStore(RecipeStore):
         claim = (recipe.tenant_id, recipe.name, recipe.version)
         if change.status in RELEASING and self.claims.get(claim) == recipe.recipe_id:
             del self.claims[claim]
+
+    def record_event(self, event: Envelope, now: datetime) -> Projected | None:
+        return record_by_reading(self, event, now)
 
     def record_withdrawal(self, recipe: Recipe, now: datetime) -> None:
         current = self.recipes[recipe.recipe_id]
