@@ -54,9 +54,7 @@ def coordinate(message: Envelope, deps: Deps) -> list[Envelope]:
         try:
             deps.ledger.record_chunk(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
         except ChunkCountConflict as exc:
-            raise InvalidChunk(
-                f"chunk says {message.payload.total_chunks} chunks, the plan has {exc.total}"
-            ) from exc
+            raise InvalidChunk(f"chunk says {message.payload.total_chunks} chunks, the plan has {exc.total}") from exc
     deps.checkpoint("recorded")
     return advance(message, deps, recorded)
 

@@ -20,10 +20,11 @@ from tests.scenario import Recipe, make_recipe
 
 TABLE = "circulion-ledger"
 NOW = 1_700_000_000.0
+Dynamo = tuple[DynamoLedgerStore, list[str]]
 
 
 @pytest.fixture
-def dynamo() -> Iterator[tuple[DynamoLedgerStore, list[str]]]:
+def dynamo() -> Iterator[Dynamo]:
     """A DynamoDB ledger and the names of the operations it called, in order."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
@@ -42,7 +43,7 @@ def recipe() -> Recipe:
     return make_recipe(InMemoryObjectStore(), b"0123456789" * 3, 10)
 
 
-def test_recording_the_plan_returns_the_job_as_stored(dynamo: tuple[DynamoLedgerStore, list[str]], recipe: Recipe) -> None:
+def test_recording_the_plan_returns_the_job_as_stored(dynamo: Dynamo, recipe: Recipe) -> None:
     ledger, calls = dynamo
     ledger.record_chunk(recipe.recipe_id, recipe.tenant_id, None, recipe.chunk(1).payload, NOW)
     calls.clear()
@@ -52,7 +53,7 @@ def test_recording_the_plan_returns_the_job_as_stored(dynamo: tuple[DynamoLedger
     assert recorded.total == 3 and recorded.done == 1 and recorded.plan == recipe.split.payload
 
 
-def test_a_duplicate_plan_returns_the_job_unchanged(dynamo: tuple[DynamoLedgerStore, list[str]], recipe: Recipe) -> None:
+def test_a_duplicate_plan_returns_the_job_unchanged(dynamo: Dynamo, recipe: Recipe) -> None:
     ledger, calls = dynamo
     first = ledger.record_plan(recipe.recipe_id, recipe.tenant_id, None, recipe.split.payload, NOW)
     calls.clear()
@@ -62,9 +63,7 @@ def test_a_duplicate_plan_returns_the_job_unchanged(dynamo: tuple[DynamoLedgerSt
 
 
 @pytest.mark.parametrize("backend", ["memory", "dynamodb"])
-def test_a_chunk_with_another_count_than_the_plan_records_nothing(
-    backend: str, dynamo: tuple[DynamoLedgerStore, list[str]], recipe: Recipe
-) -> None:
+def test_a_chunk_with_another_count_than_the_plan_records_nothing(backend: str, dynamo: Dynamo, recipe: Recipe) -> None:
     ledger = dynamo[0] if backend == "dynamodb" else InMemoryLedgerStore()
     ledger.record_plan(recipe.recipe_id, recipe.tenant_id, None, recipe.split.payload, NOW)
     before = ledger.get(recipe.recipe_id)
