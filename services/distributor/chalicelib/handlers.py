@@ -138,7 +138,7 @@ def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequ
         batch.settle(message.recipe_id, None)
         return []
     pointer_object.sync(
-        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name
+        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name, known=winner
     )
     known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
     if known is not None:

@@ -131,13 +131,17 @@ class DynamoDistributionStore:
                 ),
                 ExpressionAttributeNames={"#version": "version", "#key": "key", "#name": "name"},
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _code(exc) != "ConditionalCheckFailedException":
                 raise TransientError(f"pointer update failed: {_code(exc)}") from exc
-            if self.pointer_generation(candidate.tenant_id, candidate.name) != candidate.generation:
+            # The row that failed the condition comes back with the error: no read needed.
+            pk = pointer_pk(candidate.tenant_id, candidate.name)
+            row: dict[str, Any] | None = exc.response.get("Item") or self._get(pk, "latest")
+            if (int(row["generation"]["N"]) if row and "generation" in row else 0) != candidate.generation:
                 return PointerMove.REGENERATED, candidate
-            current = self.current_pointer(candidate.tenant_id, candidate.name)
+            current = pointer_from_item(candidate.tenant_id, candidate.name, row)
             if current is None:  # emptied in between: the next attempt will take it
                 raise TransientError("pointer vanished during its update") from exc
             return classify(candidate, current), current
