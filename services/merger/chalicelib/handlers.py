@@ -16,7 +16,7 @@ from chalicelib.ledger import Job, Step, next_step, with_lease
 from chalicelib.ledger_store import ChunkCountConflict
 from circulion import metrics
 from circulion.contracts.envelope import Envelope
-from circulion.contracts.events import ChunkProcessed, RecipeMerged, RecipeSplit
+from circulion.contracts.events import ChunkProcessed, ChunkProcessedPayload, RecipeMerged, RecipeSplit
 from circulion.errors import PermanentError, RetryLater, TransientError, UnexpectedEventType
 
 _CAS_ATTEMPTS = 5
@@ -43,6 +43,7 @@ def coordinate(message: Envelope, deps: Deps) -> list[Envelope]:
     """Record a plan or a chunk result; merge when the recipe becomes complete."""
     now = deps.clock()
     recorded: Job | None = None
+    in_hand: list[ChunkProcessedPayload] | None = None
     if isinstance(message, RecipeSplit):
         recorded = deps.ledger.record_plan(
             message.recipe_id, message.tenant_id, message.trace_header, message.payload, now
@@ -52,18 +53,29 @@ def coordinate(message: Envelope, deps: Deps) -> list[Envelope]:
     else:
         _check_chunk(message)
         try:
-            deps.ledger.record_chunk(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
+            fresh = deps.ledger.record_chunk(
+                message.recipe_id, message.tenant_id, message.trace_header, message.payload, now
+            )
         except ChunkCountConflict as exc:
             raise InvalidChunk(f"chunk says {message.payload.total_chunks} chunks, the plan has {exc.total}") from exc
+        if fresh and message.payload.total_chunks == 1:
+            # This invocation recorded the only chunk: the ledger holds exactly this payload.
+            in_hand = [message.payload]
     deps.checkpoint("recorded")
-    return advance(message, deps, recorded)
+    return advance(message, deps, recorded, in_hand)
 
 
-def advance(message: RecipeSplit | ChunkProcessed, deps: Deps, known: Job | None = None) -> list[Envelope]:
+def advance(
+    message: RecipeSplit | ChunkProcessed,
+    deps: Deps,
+    known: Job | None = None,
+    chunks: list[ChunkProcessedPayload] | None = None,
+) -> list[Envelope]:
     """Act on the job's state: the decision is pure, the lease a compare-and-set.
 
     ``known`` is the job as the recording write returned it (no read needed for the first
-    decision); a stale one only costs a failed compare-and-set and a fresh read.
+    decision); a stale one only costs a failed compare-and-set and a fresh read. ``chunks``
+    are the job's recorded chunk results when the caller holds them all (else they are read).
     """
     owner = deps.new_owner()
     for _ in range(_CAS_ATTEMPTS):
@@ -86,7 +98,7 @@ def advance(message: RecipeSplit | ChunkProcessed, deps: Deps, known: Job | None
             continue  # the job changed under us: decide again on its new state
         deps.checkpoint("lease_taken")
         started = time.monotonic()
-        events = merging.merge_under_lease(job, leased, owner, message, deps)
+        events = merging.merge_under_lease(job, leased, owner, message, deps, chunks)
         _emit_merge_metrics(events, time.monotonic() - started)
         return events
     raise TransientError(f"{message.recipe_id}: the ledger job kept changing; retrying later")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,10 +14,11 @@ from chalicelib import handlers
 from chalicelib.deps import Deps
 from chalicelib.dynamo_ledger_store import DynamoLedgerStore
 from chalicelib.ledger_store import ChunkCountConflict
+from circulion.contracts.events import ChunkProcessedPayload, RecipeMerged
 from circulion.testing import InMemoryObjectStore
 from circulion.testing.tables import create_keyed_table
 from tests.fakes import InMemoryLedgerStore
-from tests.scenario import Recipe, make_recipe
+from tests.scenario import Captured, Recipe, extracted, make_recipe
 
 TABLE = "circulion-ledger"
 NOW = 1_700_000_000.0
@@ -83,3 +85,35 @@ def test_the_coordinator_rejects_a_chunk_whose_count_contradicts_the_plan(deps: 
     with pytest.raises(handlers.InvalidChunk, match="chunk says 4 chunks, the plan has 3"):
         handlers.coordinate(wrong, deps)
     assert deps.ledger.chunks(recipe.recipe_id) == []
+
+
+class ChunkReads(InMemoryLedgerStore):
+    """The fake ledger, counting how often the chunk results are read back."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.reads = 0
+
+    def chunks(self, recipe_id: str) -> list[ChunkProcessedPayload]:
+        self.reads += 1
+        return super().chunks(recipe_id)
+
+
+@pytest.mark.parametrize("chunk_last", [True, False])
+def test_a_one_chunk_recipe_merges_the_same_archive_with_or_without_reading_its_chunk(
+    deps: Deps, out: Captured, chunk_last: bool
+) -> None:
+    ledger = ChunkReads()
+    deps = dataclasses.replace(deps, ledger=ledger)
+    one = make_recipe(deps.objects, b"line\n" * 20, 4096)
+    order = [one.split, one.chunk(0)] if chunk_last else [one.chunk(0), one.split]
+    for message in order:
+        out.publish(handlers.coordinate(message, deps))
+    merged = [m for m in out.messages if isinstance(m, RecipeMerged)]
+    assert len(merged) == 1 and merged[0].payload.total_chunks == 1
+    # The invocation that recorded the only chunk holds it; the plan's invocation reads it.
+    assert ledger.reads == (0 if chunk_last else 1)
+    artifact = merged[0].payload.artifact
+    assert extracted(deps.objects.get_bytes(artifact.bucket, artifact.key))[1] == one.data
+    again = handlers.coordinate(one.chunk(0), deps)  # a duplicate reads, and re-emits the same
+    assert [m.payload for m in again] == [merged[0].payload]  # type: ignore[attr-defined]
