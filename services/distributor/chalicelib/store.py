@@ -7,9 +7,9 @@ Items (``pk`` / ``sk``):
   version was withdrawn);
 * ``name#{tenant}#{name}`` / ``version#{recipe_id}``: each version the name ever had
   (``chalicelib.name_versions``);
-* ``recipe#{recipe_id}`` / ``distribution``: which invalidation covered this recipe, so a
-  redelivered message reuses it instead of creating another, and (``pending_reference``)
-  the request planned for it before CloudFront was called;
+* ``recipe#{recipe_id}`` / ``distribution``: (``pending_reference``) the request planned
+  for it before CloudFront was called, whose item names the invalidation once made, so a
+  redelivered message reuses it (older rows also name it here, ``invalidation_id``);
 * ``invalidation#{caller_reference}`` / ``invalidation``: a planned request (paths, recipe
   ids), and once CloudFront made it, its ``invalidation_id``;
 * ``usage#{YYYY-MM}`` / ``invalidated-paths``: paths invalidated that month (``ADD``);

@@ -91,3 +91,16 @@ def test_unarmed_fault_budgets_cost_one_read_and_armed_ones_still_fire(dynamo: t
         cdn.create_invalidation(["/b"], "ref-2")
     assert cdn.create_invalidation(["/b"], "ref-2") == "I0002" and crashes == [True]
     assert budgets.armed((THROTTLE_FAULT, SUPPRESS_FAULT, CRASH_FAULT)) == frozenset()
+
+
+def test_a_batch_writes_no_row_per_recipe_and_a_redelivery_finds_its_invalidation(
+    world: Callable[..., World],
+) -> None:
+    w = world()
+    messages = [merged("acme", f"n{i}", "1.0.0") for i in range(3)]
+    distribute(sqs_event(messages), w.deps)
+    assert w.store.recipes == {}  # each recipe's invalidation is its pending request's
+    assert {w.store.pending[m.recipe_id] for m in messages} == set(w.store.invalidations)
+    distribute(sqs_event(messages[1:]), w.deps)
+    ids = [e.payload.invalidation_id for e in w.bus.events if hasattr(e.payload, "invalidation_id")]
+    assert ids == ["I0001"] * 5 and w.cdn.calls == 1
