@@ -1,7 +1,8 @@
 """:class:`~chalicelib.ledger_store.LedgerStore` on DynamoDB (or the emulator's), I/O only.
 
 Recording a chunk is ONE transaction: put the marker if absent and ``ADD`` one to the
-job's counter; a duplicate fails the condition and changes nothing. Every other change to
+job's counter; a duplicate fails the marker's condition, a chunk count other than the
+recorded plan's fails the job's, and either changes nothing. Every other change to
 a job is a compare-and-set on its ``version`` (or, for the lease holder, on the lease).
 """
 
