@@ -60,7 +60,7 @@ def run_large(
     times = events.times(outcome.recipe_id)
     status = "TIMEOUT" if open_ else ("DISTRIBUTED" if "recipe.distributed" in times else "FAILED/REJECTED")
     stages = stage_seconds(times, started, completed)
-    end = _first(times, "recipe.distributed")
+    end = first(times, "recipe.distributed")
     processing = (end - completed).total_seconds() if end else 0.0
     return LargeResult(
         kind, size, chunk_workers, status, stages, round(processing, 2), len(times.get("chunk.processed", []))
@@ -99,12 +99,8 @@ def run_small(
             outcome = client.upload_file(path, name=path.stem, content_type=CONTENT_TYPES["document"])
             completed[outcome.recipe_id] = datetime.now(UTC)
 
-        # Warm every function first (one recipe per client, not counted): the figures are
-        # sustained latency; a cold start (~1 s per function) shows in the large runs.
-        with ThreadPoolExecutor(clients) as pool:
-            warm = list(pool.map(lambda i: _upload_warm(client, tmp, i), range(clients)))
-        events.wait_terminal(set(warm), timeout_s)
-        first = datetime.now(UTC)
+        warm_up(client, events, Path(tmp), clients, timeout_s)
+        began = datetime.now(UTC)
         wall = start_at = time.monotonic()
         with ThreadPoolExecutor(clients) as pool:
             list(pool.map(upload, paths))
@@ -114,20 +110,20 @@ def run_small(
     per_stage: dict[str, list[float]] = {}
     for recipe_id, done in completed.items():
         times = events.times(recipe_id)
-        distributed = _first(times, "recipe.distributed")
+        distributed = first(times, "recipe.distributed")
         if distributed is not None:
             latencies.append((distributed - done).total_seconds())
             ends.append(distributed)
             for name, seconds in stage_seconds(times, done, done).items():
                 per_stage.setdefault(name, []).append(seconds)
-    span = (max(ends) - first).total_seconds() if ends else 0.0
+    span = (max(ends) - began).total_seconds() if ends else 0.0
     return {
         "count": count,
         "clients": clients,
         "rate_per_s": rate_per_s,
         "distributed": len(latencies),
         "not_finished": len(still_open),
-        "latency_s": _percentiles(latencies),
+        "latency_s": percentiles(latencies),
         "latencies": [round(x, 3) for x in sorted(latencies)],
         "recipes_per_s": round(len(latencies) / span, 2) if span else 0.0,
         "median_stage_s": {name: round(statistics.median(v), 3) for name, v in per_stage.items() if name != "upload"},
@@ -135,31 +131,42 @@ def run_small(
     }
 
 
-def _upload_warm(client: CirculionClient, tmp: str, index: int) -> str:
-    path = Path(tmp) / f"warm-{index}.json"
-    path.write_bytes(small_document(10_000 + index))
-    return client.upload_file(path, name=f"warm-up-{index}", content_type=CONTENT_TYPES["document"]).recipe_id
+def warm_up(client: CirculionClient, events: EventLog, tmp: Path, count: int, timeout_s: float) -> None:
+    """``count`` recipes at once, waited for and not counted: every function is warm, so the
+    figures are sustained latency (a cold start, ~1 s per function, shows in the large runs)."""
+
+    def one(index: int) -> str:
+        path = tmp / f"warm-{index}.json"
+        path.write_bytes(small_document(10_000 + index))
+        return client.upload_file(path, name=f"warm-up-{index}", content_type=CONTENT_TYPES["document"]).recipe_id
+
+    with ThreadPoolExecutor(count) as pool:
+        warm = list(pool.map(one, range(count)))
+    events.wait_terminal(set(warm), timeout_s)
 
 
-def stage_seconds(times: dict[str, list[datetime]], started: datetime, completed: datetime) -> dict[str, float]:
-    """Seconds spent in each stage, from one stage's end event to the next one's."""
+def stage_spans(
+    times: dict[str, list[datetime]], started: datetime, completed: datetime
+) -> dict[str, tuple[datetime, datetime]]:
+    """When each stage began and ended, from one stage's end event to the next one's."""
     marks = [
         started,
         completed,
-        _first(times, "recipe.validated"),
-        _first(times, "recipe.split"),
+        first(times, "recipe.validated"),
+        first(times, "recipe.split"),
         _last_chunk(times),
-        _first(times, "recipe.merged"),
-        _first(times, "recipe.distributed"),
+        first(times, "recipe.merged"),
+        first(times, "recipe.distributed"),
     ]
-    return {
-        name: round((b - a).total_seconds(), 3)
-        for name, a, b in zip(STAGES, marks[:-1], marks[1:], strict=True)
-        if a and b
-    }
+    return {name: (a, b) for name, a, b in zip(STAGES, marks[:-1], marks[1:], strict=True) if a and b}
 
 
-def _percentiles(values: list[float]) -> dict[str, float]:
+def stage_seconds(times: dict[str, list[datetime]], started: datetime, completed: datetime) -> dict[str, float]:
+    """Seconds spent in each stage (:func:`stage_spans`)."""
+    return {name: round((b - a).total_seconds(), 3) for name, (a, b) in stage_spans(times, started, completed).items()}
+
+
+def percentiles(values: list[float]) -> dict[str, float]:
     if len(values) < 2:
         return {}
     cuts = statistics.quantiles(values, n=100, method="inclusive")
@@ -171,7 +178,7 @@ def _percentiles(values: list[float]) -> dict[str, float]:
     }
 
 
-def _first(times: dict[str, list[datetime]], kind: str) -> datetime | None:
+def first(times: dict[str, list[datetime]], kind: str) -> datetime | None:
     return times[kind][0] if times.get(kind) else None
 
 
@@ -180,5 +187,5 @@ def _last_chunk(times: dict[str, list[datetime]]) -> datetime | None:
     chunks = times.get("chunk.processed")
     if not chunks:
         return None
-    merged = _first(times, "recipe.merged")
+    merged = first(times, "recipe.merged")
     return min(max(chunks), merged) if merged else max(chunks)

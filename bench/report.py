@@ -12,7 +12,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from bench import bill
+from bench import bill, compare, order
 
 MiB = 1024 * 1024
 
@@ -37,8 +37,9 @@ def markdown(r: dict[str, Any]) -> str:
         "",
         f"{r['started']} · `python -m bench.run {' '.join(r['argv'])}` · {m['cpus']} CPUs, "
         f"{m['memory_gib']} GiB, {m['python']} · load average before {m['load_before']}, after {m['load_after']} "
-        f"· chunk size {r['chunk_size'] >> 20} MiB",
+        f"· chunk size {r['chunk_size'] >> 20} MiB · commit `{r.get('commit', 'unknown')}`",
         "",
+        *order.markdown(r),
     ]
     if r.get("large"):
         lines += ["## Large recipes (seconds per stage; processing = upload complete -> DISTRIBUTED)", ""]
@@ -68,35 +69,7 @@ def markdown(r: dict[str, Any]) -> str:
                 f"| {b.get('load_1m', '-')} |"
             )
         lines.append("")
-    runs = [
-        (name, r[key]) for key, name in (("small", "as fast as the clients go"), ("small_paced", "paced")) if r.get(key)
-    ]
-    if runs:
-        first = runs[0][1]
-        lines += [
-            f"## Small recipes ({first['count']} documents of ~10 KB, {first['clients']} concurrent clients)",
-            "",
-            "| uploads | distributed | p50 | p95 | p99 | max | recipes/s | median s per stage | load (1 min) |",
-            "|---|---|---|---|---|---|---|---|---|",
-        ]
-        for name, small in runs:
-            lat = small.get("latency_s", {})
-            offered = f"{name} ({small['rate_per_s']}/s)" if small.get("rate_per_s") else name
-            lines.append(
-                f"| {offered} | {small['distributed']}/{small['count']} | {lat.get('p50', '-')} s "
-                f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
-                f"| {small['recipes_per_s']} | {_stages(small.get('median_stage_s', {}))} "
-                f"| {small.get('load_1m', '-')} |"
-            )
-        lines.append("")
-        requests = first.get("emulator_requests_per_recipe")
-        if requests:
-            top = list(requests.items())[:12]
-            lines += [
-                f"Emulator requests per recipe ({first['count']} + {first['clients']} warm-up, all callers): "
-                f"**{sum(requests.values()):.1f}** — " + ", ".join(f"{op} {n}" for op, n in top) + ".",
-                "",
-            ]
+    lines += _small_runs(r) + _offered(r)
     lines += bill.markdown(r.get("usage", {}))
     if r.get("memory"):
         lines += [
@@ -128,9 +101,80 @@ def markdown(r: dict[str, Any]) -> str:
         for t in r["targets"]:
             lines.append(f"| {t['target']} | {t['measured']} | {'yes' if t['met'] else '**no**'} |")
         lines.append("")
+    lines += compare.markdown(r)
     if r.get("notes"):
         lines += ["## Notes", "", *[f"- {n}" for n in r["notes"]], ""]
     return "\n".join(lines)
+
+
+SMALL_RUNS = (
+    ("small_paced", "paced ({rate}/s)"),
+    ("small", "as fast as the clients go"),
+    ("small_paced_used", "paced ({rate}/s) on the used stack"),
+)
+
+
+def _small_runs(r: dict[str, Any]) -> list[str]:
+    runs = [(name, r[key]) for key, name in SMALL_RUNS if r.get(key)]
+    if not runs:
+        return []
+    lines = [
+        f"## Small recipes (documents of ~10 KB, {runs[0][1]['clients']} concurrent clients)",
+        "",
+        "| uploads | distributed | p50 | p95 | p99 | max | recipes/s | median s per stage | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, small in runs:
+        lat = small.get("latency_s", {})
+        lines.append(
+            f"| {name.format(rate=small.get('rate_per_s'))} | {small['distributed']}/{small['count']} "
+            f"| {lat.get('p50', '-')} s "
+            f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
+            f"| {small['recipes_per_s']} | {_stages(small.get('median_stage_s', {}))} "
+            f"| {small.get('load_1m', '-')} |"
+        )
+    lines.append("")
+    flat = r.get("small") or {}
+    requests = flat.get("emulator_requests_per_recipe")
+    if requests:
+        top = list(requests.items())[:12]
+        lines += [
+            f"Emulator requests per recipe (as fast as the clients go, {flat['count']} + {flat['clients']} warm-up, "
+            f"all callers): **{sum(requests.values()):.1f}** — " + ", ".join(f"{op} {n}" for op, n in top) + ".",
+            "",
+        ]
+    return lines
+
+
+def _offered(r: dict[str, Any]) -> list[str]:
+    run = r.get("offered")
+    if not run:
+        return []
+    lat, depth = run.get("latency_s", {}), run.get("max_in_flight", {})
+    stages = ", ".join(f"{k} {v}" for k, v in depth.items() if k != "total") or "-"
+    return [
+        f"## Small recipes offered at {run['rate_per_s']:g}/s for {run['duration_s']:g} s (open loop)",
+        "",
+        "Uploads start on a fixed schedule whatever the stack does; latency is upload complete -> DISTRIBUTED. "
+        "Most in flight: the most recipes between those two moments at once (from the events; by stage). "
+        "Latest start: how late the client started an upload against its slot. Client CPU: the benchmark "
+        "process (uploads, event probe, memory watch) over the scenario, in cores.",
+        "",
+        "| offered | uploaded | distributed | p50 | p95 | p99 | max | most in flight (by stage) "
+        "| latest start | median s per stage | client CPU | load (1 min) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        f"| {run['offered']} | {run['uploaded']} | {run['distributed']} | {lat.get('p50', '-')} s "
+        f"| {lat.get('p95', '-')} s | {lat.get('p99', '-')} s | {lat.get('max', '-')} s "
+        f"| {depth.get('total', '-')} ({stages}) | {run.get('max_start_lag_s', '-')} s "
+        f"| {_stages(run.get('median_stage_s', {}))} | {run['client_cpu_s']} CPU-s = {run['client_cpu_share']} "
+        f"| {run.get('load_1m', '-')} |",
+        "",
+        *(
+            [f"Upload errors (first {len(run['upload_errors'])}): " + "; ".join(run["upload_errors"]), ""]
+            if run.get("upload_errors")
+            else []
+        ),
+    ]
 
 
 def _stages(stages: dict[str, float]) -> str:
@@ -163,7 +207,7 @@ def plot(r: dict[str, Any], path: Path) -> None:
     left.set(xlabel="stream size (MiB)", ylabel="processing time (s)", title="Time against size")
     if left.get_legend_handles_labels()[0]:
         left.legend()
-    runs = [(key, r[key].get("latencies", [])) for key in ("small", "small_paced") if r.get(key)]
+    runs = [(key, r[key].get("latencies", [])) for key in ("small", "small_paced", "offered") if r.get(key)]
     runs = [(key, values) for key, values in runs if values]
     if runs:
         low = max(0.05, min(min(values) for _, values in runs))
@@ -171,7 +215,7 @@ def plot(r: dict[str, Any], path: Path) -> None:
         bins = [low * (high / low) ** (i / 40) for i in range(41)] if high > low else 10
         for key, values in runs:
             rate = r[key].get("rate_per_s")
-            label = f"paced, {rate}/s" if rate else f"{r[key]['clients']} clients, as fast as they go"
+            label = f"{'offered' if key == 'offered' else 'paced'}, {rate:g}/s" if rate else "flat out"
             right.hist(values, bins=bins, alpha=0.7, label=label)
         right.set_xscale("log")
         right.legend()

@@ -1,10 +1,12 @@
 """The local stack a benchmark runs against: started with its own port offset and state
 directory, stopped (SIGINT, as Ctrl-C) afterwards.
 
-Chunk-worker concurrency 1 runs a copy of the splitter whose ``local`` stage sets
-``reserved_concurrency`` 1 for ``process_chunk`` instead of the 2 the real ``local`` stage
-sets (the app's ``maximum_concurrency`` is sized for AWS, the runtime's ``--concurrency``
-only applies to functions without a limit), under the name ``splitter-c1``.
+Another chunk-worker concurrency than the 2 the splitter's ``local`` stage sets runs the
+splitter itself with ``--reserved-concurrency splitter.process_chunk=N`` (the app's
+``maximum_concurrency`` is sized for AWS, the runtime's ``--concurrency`` only applies to
+functions without a limit): the same code and the same role, under enforced IAM.
+
+Every stack gets a state directory of its own (``name``): a restarted stack starts empty.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,7 +27,6 @@ from circulion_local.emulator.tally import TALLY_ENV
 from circulion_local.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
-SERVICES = ("upload", "splitter", "merger", "distributor")
 START_TIMEOUT_S = 180.0
 TALLY_FILE = "emulator-tally.json"
 
@@ -43,16 +44,19 @@ class RunningStack:
         return {}
 
 
-def _splitter_copy(workdir: Path, chunk_workers: int) -> Path:
-    target = workdir / f"splitter-c{chunk_workers}"
-    shutil.copytree(
-        REPO / "services" / "splitter", target, ignore=shutil.ignore_patterns("tests", "__pycache__", "*.pyc")
-    )
-    config_path = target / ".chalice" / "config.json"
-    config = json.loads(config_path.read_text())
-    config["stages"]["local"]["lambda_functions"]["process_chunk"]["reserved_concurrency"] = chunk_workers
-    config_path.write_text(json.dumps(config, indent=2))
-    return target
+def taken_ports(ports: LocalPorts) -> list[str]:
+    """The stack's TCP ports something already listens on (another stack whose offset overlaps).
+
+    The runtime waits for its API server's port to answer, so a port held by another stack
+    would look like a started API and every upload would reach the wrong server.
+    """
+    taken = []
+    for name in ("emulator", "api", "issuer", "edge"):
+        port = getattr(ports, name)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                taken.append(f"{name} {port}")
+    return taken
 
 
 def _default_sigint() -> None:
@@ -60,17 +64,22 @@ def _default_sigint() -> None:
 
 
 @contextlib.contextmanager
-def local_stack(offset: int, workdir: Path, *, chunk_workers: int = 2) -> Iterator[RunningStack]:
-    """``python -m circulion_local run`` on ``offset``; yields once ``ready.json`` exists."""
-    state_dir = workdir / f"state-c{chunk_workers}"
-    state_dir.mkdir(parents=True, exist_ok=True)
+def local_stack(offset: int, workdir: Path, name: str, *, chunk_workers: int = 2) -> Iterator[RunningStack]:
+    """``python -m circulion_local run`` on ``offset`` with a fresh state directory ``name``; yields
+    once ``ready.json`` exists."""
+    taken = taken_ports(LocalPorts(offset))
+    if taken:
+        raise RuntimeError(
+            f"port offset {offset}: something already listens on {', '.join(taken)} "
+            "(another stack, or one whose offset overlaps this one's ports); stop it or pick another --offset"
+        )
+    state_dir = workdir / f"state-{name}"
+    state_dir.mkdir(parents=True)  # never an earlier stack's: each stack starts empty
     command = [sys.executable, "-m", "circulion_local", "run", "--port-offset", str(offset)]
     command += ["--state-dir", str(state_dir)]
     if chunk_workers != 2:
-        copy = _splitter_copy(workdir, chunk_workers)
-        command += ["--services", ",".join([s for s in SERVICES if s != "splitter"] + [copy.name])]
-        command += ["--app-dir", str(copy)]
-    log = (workdir / f"stack-c{chunk_workers}.log").open("wb")
+        command += ["--reserved-concurrency", f"splitter.process_chunk={chunk_workers}"]
+    log = (workdir / f"stack-{name}.log").open("wb")
     process = subprocess.Popen(
         command,
         cwd=REPO,
@@ -82,9 +91,6 @@ def local_stack(offset: int, workdir: Path, *, chunk_workers: int = 2) -> Iterat
             "PYTHONUNBUFFERED": "1",
             "CIRCULION_LOG_LEVEL": "WARNING",
             TALLY_ENV: str(state_dir / TALLY_FILE),  # the emulator's requests, by operation
-            # The one-worker copy runs as "splitter-c1", a service the permission map has no
-            # roles for; it measures concurrency, so it runs without IAM enforcement.
-            **({"CIRCULION_ENFORCE_IAM": "0"} if chunk_workers != 2 else {}),
         },
         preexec_fn=_default_sigint,  # noqa: PLW1509 - resets one signal: a backgrounded bench still stops it
     )

@@ -20,6 +20,8 @@ from bench.stack import RunningStack
 from circulion_cli.client import CirculionClient
 from circulion_cli.transport import HttpResponse
 
+TALLY_LAG_S = 1.5
+"""The emulator rewrites its tally once a second: wait this long for it to include a request."""
 _REPORT = re.compile(rb"^REPORT RequestId: \S+\tDuration: ([0-9.]+) ms", re.MULTILINE)
 
 
@@ -73,7 +75,7 @@ class UsageMeter:
         return self
 
     def stop(self, recipes: int) -> Usage:
-        time.sleep(1.5)  # the emulator rewrites its tally once a second
+        time.sleep(TALLY_LAG_S)
         after = self._stack.emulator_requests()
         requests = grown(self._requests, after)
         lambda_ms: dict[str, float] = {}
@@ -90,3 +92,8 @@ class UsageMeter:
                 invocations[path.stem] = len(durations)
         count, seconds = API_CALLS.count - self._api[0], API_CALLS.seconds - self._api[1]
         return Usage(recipes, requests, lambda_ms, invocations, log_bytes, count, seconds * 1000)
+
+
+def per_recipe(before: Mapping[str, int], after: Mapping[str, int], recipes: int) -> dict[str, float]:
+    """Emulator requests per recipe by operation between two tallies, most frequent first."""
+    return {op: round(n / recipes, 2) for op, n in sorted(grown(before, after).items(), key=lambda item: -item[1])}

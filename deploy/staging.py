@@ -1,7 +1,8 @@
 """A self-contained copy of one service for ``chalice package`` to read, under ``build/``.
 
 Nothing is written into ``services/``: the copy holds the service's ``app.py``,
-``chalicelib/`` and ``.chalice/config.json``, the shared library in ``vendor/circulion``,
+``chalicelib/`` and ``.chalice/config.json``, the shared library in ``vendor/circulion``
+(without its test helpers, ``circulion.testing``),
 the third-party distributions its imports need in ``vendor/`` and an empty
 ``requirements.txt`` (so Chalice downloads nothing). In the packaged stage Chalice's
 policy generation is off (``autogen_policy: false``): every function gets its own role,
@@ -21,6 +22,9 @@ from deploy.vendoring import Vendored, copy_distributions, reachable_imports, re
 REPO = Path(__file__).resolve().parent.parent
 SHARED_LIBRARY = REPO / "shared" / "circulion"
 _IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".mypy_cache", ".hypothesis", "tests")
+TEST_ONLY_PACKAGES = frozenset({"testing"})
+"""Packages of the shared library only tests import (``circulion.testing``: in-memory fakes,
+Lambda-shaped event builders): never shipped in a Lambda bundle."""
 
 
 @dataclass(frozen=True)
@@ -53,10 +57,17 @@ def stage_service(service: str, stage: str, project: Path) -> StagedService:
     (project / ".chalice" / f"policy-{stage}.json").write_text(json.dumps(placeholder) + "\n")
     (project / "requirements.txt").write_text("")
     vendor = project / "vendor"
-    shutil.copytree(SHARED_LIBRARY, vendor / "circulion", ignore=_IGNORED)
+    shutil.copytree(SHARED_LIBRARY, vendor / "circulion", ignore=_ignored_in_shared_library)
     modules = third_party(reachable_imports(project / "app.py", [project, vendor]))
     vendored = copy_distributions(required_distributions(modules), vendor)
     return StagedService(service, stage, project, str(config["app_name"]), vendored)
+
+
+def _ignored_in_shared_library(directory: str, names: list[str]) -> set[str]:
+    ignored = set(_IGNORED(directory, names))
+    if Path(directory) == SHARED_LIBRARY:
+        ignored |= TEST_ONLY_PACKAGES & set(names)
+    return ignored
 
 
 def _packaging_config(config: dict[str, Any], stage: str) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def measured(path: Path = RESULTS) -> Measured:
     asset = max((x for x in two if x["kind"] == "asset"), key=lambda x: x["size"])
 
     def cpu(row: dict[str, Any], role: str) -> float:
-        key = f"{row['kind']} {row['size'] >> 20} MiB, 2 workers"
+        key = row.get("scenario") or f"{row['kind']} {row['size'] >> 20} MiB, 2 workers"
         return float(r["memory"][key][role]["cpu_s"])
 
     def per_gib(row: dict[str, Any], seconds: float) -> float:

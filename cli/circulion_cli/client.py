@@ -191,12 +191,12 @@ class CirculionClient(FleetCalls):
         raise_on_failure: bool = False,
         clock: Callable[[], float] = time.monotonic,
     ) -> Recipe:
-        """Poll until the recipe is ``DISTRIBUTED``, ``REJECTED`` or ``FAILED``.
+        """Poll until the recipe's status is terminal (:data:`~circulion_cli.models.TERMINAL`).
 
         Raises
         ------
         UploadRejected, ProcessingFailed
-            With ``raise_on_failure``, for those terminal statuses.
+            With ``raise_on_failure``, for those statuses (``ABORTED``/``WITHDRAWN`` are returned).
         WaitTimedOut
             When ``timeout_s`` passes first.
         """
@@ -295,4 +295,3 @@ def _error_from(response: HttpResponse) -> ClientError:
         text = response.body[:200].decode("utf-8", "replace").strip()
         return api_error(response.status, None, f"HTTP {response.status}" + (f": {text}" if text else ""))
     return api_error(response.status, error.code, f"{error.message or error.code} ({error.code})", error.details)
-

@@ -17,7 +17,7 @@ from circulion_cli.config import CliConfig
 from circulion_cli.console import FAILED_EXIT, OK, Io
 from circulion_cli.errors import ClientError, Conflict, WaitTimedOut
 from circulion_cli.follow import StatusFollower
-from circulion_cli.models import DISTRIBUTED, REJECTED, TERMINAL, Recipe
+from circulion_cli.models import ABORTED, DISTRIBUTED, REJECTED, TERMINAL, WITHDRAWN, Recipe
 from circulion_cli.progress import ProgressBar, human_bytes
 from circulion_cli.sniff import ASSET, EXTENSIONS
 from circulion_cli.upload_command import default_name, run_upload
@@ -133,7 +133,7 @@ def _not_downloadable_hint(client: CirculionClient, recipe_id: str) -> str:
     status = client.get(recipe_id).status
     if status == REJECTED:
         return f"it was REJECTED, so there is nothing to download: `circulion status {recipe_id}` shows why"
-    if status in TERMINAL or status == "ABORTED":
+    if status in TERMINAL:
         return f"it ended {status}: there is nothing to download (`circulion status {recipe_id}`)"
     return f"it is {status}, not distributed yet: wait with `circulion status {recipe_id} --watch`, then download"
 
@@ -176,6 +176,13 @@ def _finish(recipe: Recipe, io: Io, *, as_json: bool) -> int:
         io.say(render.outcome(recipe))
         if recipe.status == REJECTED:
             io.note(f"next: fix the file and upload it again; `circulion status {recipe.recipe_id}` shows the reasons")
+        elif recipe.status == WITHDRAWN:
+            io.note(
+                f"next: an admin withdrew this version, so it is not distributed: `circulion versions {recipe.name}`"
+                f" shows the live one; an admin can undo it with `circulion restore {recipe.recipe_id}`"
+            )
+        elif recipe.status == ABORTED:
+            io.note("next: this upload was aborted and will not be processed: upload the file again")
         elif recipe.status != DISTRIBUTED:
             io.note("next: the service failed, not the file: upload it again, or ask an operator (circulion dlq list)")
     return OK if recipe.status == DISTRIBUTED else FAILED_EXIT

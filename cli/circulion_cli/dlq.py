@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from circulion.dead_letter_attributes import FUNCTION_ATTRIBUTE, REASON_ATTRIBUTE, SOURCE_ATTRIBUTE
+from circulion.pipeline_queues import DLQ_SUFFIX
 from circulion.sqs_attributes import trace_system_attributes
 from circulion.upload_keys import recipe_of_key
 from circulion_cli.errors import UsageError
 
-DLQ_SUFFIX = "-dlq"
 QUEUE_PREFIX = "circulion-"
 DRAIN_VISIBILITY_S = 60
 """Messages stay hidden this long while listed; they are released right after."""

@@ -128,3 +128,13 @@ class TraceUnavailable(ClientError):
     """The trace of a recipe cannot be shown (X-Ray unreachable or no segments yet)."""
 
     code = "trace_unavailable"
+
+
+class QueueUnreadable(AwsAccessFailed):
+    """A pipeline queue ``circulion ops`` must show is missing or refused to the caller."""
+
+    code = "queue_unreadable"
+
+    def __init__(self, message: str, *, hint: str, details: object = None) -> None:
+        super().__init__(message, details=details)
+        self.hint = hint

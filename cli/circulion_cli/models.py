@@ -15,6 +15,8 @@ AWAITING_UPLOAD: Final = "AWAITING_UPLOAD"
 DISTRIBUTED: Final = "DISTRIBUTED"
 REJECTED: Final = "REJECTED"
 FAILED: Final = "FAILED"
+ABORTED: Final = "ABORTED"
+WITHDRAWN: Final = "WITHDRAWN"
 STATUSES: Final = (
     AWAITING_UPLOAD,
     "VALIDATING",
@@ -24,11 +26,14 @@ STATUSES: Final = (
     DISTRIBUTED,
     REJECTED,
     FAILED,
-    "ABORTED",
+    ABORTED,
+    WITHDRAWN,
 )
 UPLOADED: Final = frozenset({"VALIDATING", "PROCESSING", "MERGING", "DISTRIBUTING", DISTRIBUTED})
 """Statuses of a recipe whose bytes all arrived and are (being) processed."""
-TERMINAL: Final = frozenset({DISTRIBUTED, REJECTED, FAILED})
+TERMINAL: Final = frozenset({DISTRIBUTED, REJECTED, FAILED, ABORTED, WITHDRAWN})
+"""Statuses a recipe stays in unless someone acts: the customer uploads again, an admin
+restores a ``WITHDRAWN`` version (the upload service's ``TERMINAL``)."""
 
 
 class ApiModel(BaseModel):

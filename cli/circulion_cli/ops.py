@@ -6,9 +6,11 @@ and end-to-end percentiles and the last failures. The same code reads AWS and th
 stack; only the alarm states differ: CloudWatch's own on AWS, evaluated by
 :mod:`circulion_cli.ops_alarms` against an endpoint URL (the emulator evaluates nothing).
 
-What the caller needs (the SRE operator role): ``sqs:ListQueues``,
-``sqs:GetQueueAttributes``, ``cloudwatch:DescribeAlarms``, ``cloudwatch:GetMetricData`` and
-``dynamodb:Scan`` on the recipes table.
+The queues are exactly the ones the pipeline consumes (:data:`circulion.pipeline_queues.CONSUMED_QUEUES`)
+and their DLQs, each looked up by name: one the caller may not read fails the snapshot.
+What the caller needs (the SRE operator role): ``sqs:GetQueueUrl`` and
+``sqs:GetQueueAttributes`` on those queues, ``cloudwatch:DescribeAlarms``,
+``cloudwatch:GetMetricData`` and ``dynamodb:Scan`` on the recipes table.
 """
 
 from __future__ import annotations

@@ -7,11 +7,13 @@ local emulator samples every few seconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from circulion_cli.dlq import DLQ_SUFFIX, QUEUE_PREFIX
+from circulion.pipeline_queues import CONSUMED_QUEUES, DLQ_SUFFIX, dead_letter_queue
+from circulion_cli.errors import QueueUnreadable
 from circulion_cli.ops_metrics import MetricQuery, MetricReader
 
 AGE_WINDOW = timedelta(minutes=5)
@@ -38,17 +40,15 @@ class QueueHealth:
         }
 
 
-def read_queues(sqs: Any, metrics: MetricReader) -> list[QueueHealth]:
-    """Every ``circulion-*`` queue, consumer queues first, then the DLQs, by name."""
-    urls: list[str] = []
-    kwargs: dict[str, Any] = {"QueueNamePrefix": QUEUE_PREFIX, "MaxResults": 1000}
-    while True:
-        page = sqs.list_queues(**kwargs)
-        urls += page.get("QueueUrls", [])
-        if not page.get("NextToken"):
-            break
-        kwargs["NextToken"] = page["NextToken"]
-    names = {url.rsplit("/", 1)[-1]: url for url in urls}
+def read_queues(sqs: Any, metrics: MetricReader, queues: Sequence[str] = CONSUMED_QUEUES) -> list[QueueHealth]:
+    """Exactly the pipeline's ``queues`` and their DLQs: consumer queues first, then the DLQs, by name.
+
+    Not a listing by prefix: a test's probe queue or another team's ``circulion-*`` queue is
+    never shown. Each queue is looked up by name, so a pipeline queue that is missing or that
+    the caller may not read fails the snapshot with :class:`QueueUnreadable` instead of
+    silently dropping out of it.
+    """
+    names = [*queues, *(dead_letter_queue(q) for q in queues)]
     ages = metrics.series(
         [
             MetricQuery(name, "AWS/SQS", "ApproximateAgeOfOldestMessage", {"QueueName": name}, "Maximum", 60)
@@ -57,10 +57,8 @@ def read_queues(sqs: Any, metrics: MetricReader) -> list[QueueHealth]:
         AGE_WINDOW,
     )
     found = []
-    for name, url in names.items():
-        attributes = _attributes(sqs, url)
-        if attributes is None:
-            continue
+    for name in names:
+        attributes = _attributes(sqs, name)
         depth = int(attributes.get("ApproximateNumberOfMessages", 0))
         in_flight = int(attributes.get("ApproximateNumberOfMessagesNotVisible", 0))
         age = ages.get(name) or []
@@ -69,21 +67,34 @@ def read_queues(sqs: Any, metrics: MetricReader) -> list[QueueHealth]:
     return sorted(found, key=lambda q: (q.is_dlq, q.name))
 
 
-_NOT_OURS = {"AccessDenied", "AccessDeniedException", "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
-"""A ``circulion-*`` queue the operator role does not cover (a test's probe queue, another
-team's), or one deleted since the listing: not the pipeline's, so not shown."""
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
+_MISSING = frozenset({"AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"})
 
 
-def _attributes(sqs: Any, url: str) -> dict[str, str] | None:
+def _attributes(sqs: Any, name: str) -> dict[str, str]:
     from botocore.exceptions import ClientError  # only here: the CLI starts without botocore
 
     try:
+        url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
         response = sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in _NOT_OURS:
-            return None
+        error = exc.response.get("Error", {})
+        code = error.get("Code")
+        if code in _DENIED:
+            raise QueueUnreadable(
+                f"the pipeline queue {name} may not be read: {code}: {error.get('Message', '')}".rstrip(": "),
+                hint="the operator role needs sqs:GetQueueUrl and sqs:GetQueueAttributes on every pipeline "
+                "queue and DLQ (deploy/operator_role.py); run ops with that role",
+                details={"queue": name, "aws_code": code},
+            ) from exc
+        if code in _MISSING:
+            raise QueueUnreadable(
+                f"the pipeline queue {name} does not exist",
+                hint="deploy the infra stack (locally: `make run`), or point --endpoint-url at the right stack",
+                details={"queue": name, "aws_code": code},
+            ) from exc
         raise
     attributes: dict[str, str] = response["Attributes"]
     return attributes

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from circulion.settings import RESOURCES
+from circulion_cli.models import TERMINAL
 
-TERMINAL = frozenset({"DISTRIBUTED", "REJECTED", "FAILED", "ABORTED"})
 WAITING_FOR_CUSTOMER = "AWAITING_UPLOAD"
 MAX_PAGES = 50
 LAST_FAILURES = 5
@@ -124,19 +124,13 @@ def read_recipes(
 ) -> tuple[list[RecipeRow], bool]:
     """Recipe records changed within ``window`` or not yet terminal; ``False`` if cut short."""
     since = (now - window).isoformat()
+    terminal = {f":t{i}": {"S": status} for i, status in enumerate(sorted(TERMINAL))}
     kwargs: dict[str, Any] = {
         "TableName": table,
         "ProjectionExpression": ", ".join((*_FIELDS, _FIELDS_DONE)),
-        "FilterExpression": "sk = :recipe AND (updated_at >= :since OR NOT #s IN (:d, :r, :f, :a))",
+        "FilterExpression": f"sk = :recipe AND (updated_at >= :since OR NOT #s IN ({', '.join(terminal)}))",
         "ExpressionAttributeNames": {"#s": "status", "#n": "name"},
-        "ExpressionAttributeValues": {
-            ":recipe": {"S": "RECIPE"},
-            ":since": {"S": since},
-            ":d": {"S": "DISTRIBUTED"},
-            ":r": {"S": "REJECTED"},
-            ":f": {"S": "FAILED"},
-            ":a": {"S": "ABORTED"},
-        },
+        "ExpressionAttributeValues": {":recipe": {"S": "RECIPE"}, ":since": {"S": since}, **terminal},
     }
     rows: list[RecipeRow] = []
     for _ in range(MAX_PAGES):

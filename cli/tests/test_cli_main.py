@@ -38,8 +38,6 @@ def env(fake: FakeApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[
     return {**os.environ, **values}
 
 
-
-
 @pytest.mark.parametrize(
     "argv",
     [
@@ -137,6 +135,28 @@ def test_status_watch_exits_1_when_the_recipe_failed(fake: FakeApi, env: dict[st
     assert code == 1
     assert "merge_timeout: gave up" in out
     assert "status: FAILED" in err
+
+
+@pytest.mark.parametrize(
+    ("final", "next_step"),
+    [
+        ("WITHDRAWN", "next: an admin withdrew this version, so it is not distributed: `circulion versions arm`"),
+        ("ABORTED", "next: this upload was aborted and will not be processed: upload the file again"),
+    ],
+)
+def test_status_watch_ends_at_withdrawn_or_aborted_with_exit_1_and_what_to_do(
+    fake: FakeApi, env: dict[str, str], final: str, next_step: str
+) -> None:
+    recipe = fake.add_recipe(name="arm", version="1", size=9, sha256="0" * 64, content_type="x", status="DISTRIBUTING")
+    recipe.after_complete = [{"status": final}]
+
+    # --timeout: a wait that did not treat the status as terminal would poll on, then time out.
+    code, out, err = cli("status", recipe.recipe_id, "--watch", "--timeout", "10")
+
+    assert code == 1, err
+    assert out.strip() == f"{recipe.recipe_id}: {final}"
+    assert f"status: {final}" in err and next_step in err
+    assert "wait_timed_out" not in err
 
 
 def test_expected_errors_are_the_error_and_what_to_do_next_with_exit_1(env: dict[str, str]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import io as stdio
 from datetime import UTC, datetime, timedelta
 
+from circulion.pipeline_queues import CONSUMED_QUEUES
 from circulion_cli.commands import Io
-from circulion_cli.errors import AwsAccessFailed
+from circulion_cli.errors import AwsAccessFailed, QueueUnreadable
 from circulion_cli.ops import OpsSnapshot
 from circulion_cli.ops_alarms import AlarmDefinition, AlarmState, evaluate
 from circulion_cli.ops_metrics import Percentiles
@@ -61,6 +62,8 @@ def test_stuck_means_in_the_pipeline_and_unchanged_for_longer_than_the_threshold
         _row("c", "AWAITING_UPLOAD", 4000),  # waiting for the customer, not for us
         _row("d", "FAILED", 600, errors=({"stage": "merge", "code": "inconsistent_chunks"},)),
         _row("e", "DISTRIBUTED", 7200),  # outside the hour
+        _row("f", "WITHDRAWN", 4000),  # an admin's decision: terminal until restored
+        _row("g", "ABORTED", 4000),
     ]
     summary = summarise(rows, NOW, timedelta(seconds=300), timedelta(hours=1))
     assert [s.recipe.recipe_id for s in summary.stuck] == ["a"]
@@ -117,50 +120,70 @@ def test_without_a_terminal_the_watch_prints_plain_lines_until_interrupted() -> 
     assert "refresh failed: AWS unreachable: connection refused (retrying)" in text
 
 
-def test_a_queue_the_operator_may_not_read_is_not_the_pipelines_and_is_left_out() -> None:
-    from botocore.exceptions import ClientError
+class _Sqs:
+    """SQS holding the pipeline's queues plus a probe queue, refusing or missing some names."""
+
+    def __init__(self, *, refuse: str = "", missing: str = "", throttle: bool = False) -> None:
+        self.refuse, self.missing, self.throttle = refuse, missing, throttle
+        self.existing = {*CONSUMED_QUEUES, *(q + "-dlq" for q in CONSUMED_QUEUES), "circulion-test-probe-1"}
+
+    def list_queues(self, **_: object) -> dict[str, object]:  # what the old prefix listing read
+        return {"QueueUrls": [f"http://sqs/1/{name}" for name in sorted(self.existing)]}
+
+    def get_queue_url(self, QueueName: str) -> dict[str, str]:  # noqa: N803 - boto3's name
+        from botocore.exceptions import ClientError
+
+        if QueueName == self.missing or QueueName not in self.existing:
+            error = {"Code": "AWS.SimpleQueueService.NonExistentQueue", "Message": "gone"}
+            raise ClientError({"Error": error}, "GetQueueUrl")
+        return {"QueueUrl": f"http://sqs/1/{QueueName}"}
+
+    def get_queue_attributes(self, QueueUrl: str, **_: object) -> dict[str, object]:  # noqa: N803 - boto3's name
+        from botocore.exceptions import ClientError
+
+        if self.throttle:
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "GetQueueAttributes")
+        if QueueUrl.endswith("/" + self.refuse):
+            raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetQueueAttributes")
+        depth = "2" if QueueUrl.endswith("/circulion-splitter") else "0"
+        return {"Attributes": {"ApproximateNumberOfMessages": depth, "ApproximateNumberOfMessagesNotVisible": "1"}}
+
+
+class _Metrics:
+    def series(self, *_: object) -> dict[str, list[float]]:
+        return {"circulion-splitter": [12.0]}
+
+
+def test_ops_lists_exactly_the_consumed_queues_and_their_dlqs_never_a_probe_queue() -> None:
+    from circulion_cli.ops_queues import read_queues
+
+    queues = read_queues(_Sqs(), _Metrics())  # type: ignore[arg-type]
+    names = [q.name for q in queues]
+    assert names == sorted(CONSUMED_QUEUES) + sorted(q + "-dlq" for q in CONSUMED_QUEUES)
+    assert "circulion-test-probe-1" not in names
+    (splitter,) = [q for q in queues if q.name == "circulion-splitter"]
+    assert (splitter.depth, splitter.in_flight, splitter.oldest_age_s) == (2, 1, 12.0)
+
+
+def test_a_pipeline_queue_the_operator_may_not_read_fails_the_snapshot_naming_it() -> None:
+    import pytest
 
     from circulion_cli.ops_queues import read_queues
 
-    base = "http://sqs/123456789012/"
-
-    class Sqs:
-        def list_queues(self, **_: object) -> dict[str, object]:
-            names = ("circulion-splitter", "circulion-test-probe-1", "circulion-gone")
-            return {"QueueUrls": [base + name for name in names]}
-
-        def get_queue_attributes(self, QueueUrl: str, **_: object) -> dict[str, object]:  # noqa: N803 - boto3's name
-            if QueueUrl.endswith("probe-1"):
-                raise ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetQueueAttributes")
-            if QueueUrl.endswith("gone"):
-                raise ClientError({"Error": {"Code": "QueueDoesNotExist", "Message": "no"}}, "GetQueueAttributes")
-            return {"Attributes": {"ApproximateNumberOfMessages": "2", "ApproximateNumberOfMessagesNotVisible": "1"}}
-
-    class Metrics:
-        def series(self, *_: object) -> dict[str, list[float]]:
-            return {"circulion-splitter": [12.0]}
-
-    (queue,) = read_queues(Sqs(), Metrics())  # type: ignore[arg-type]
-    assert (queue.name, queue.depth, queue.in_flight, queue.oldest_age_s) == ("circulion-splitter", 2, 1, 12.0)
+    with pytest.raises(QueueUnreadable) as refused:
+        read_queues(_Sqs(refuse="circulion-merger-dlq"), _Metrics())  # type: ignore[arg-type]
+    assert refused.value.code == "queue_unreadable" and "circulion-merger-dlq may not be read" in refused.value.message
+    assert "deploy/operator_role.py" in (refused.value.hint or "")
+    with pytest.raises(QueueUnreadable) as missing:
+        read_queues(_Sqs(missing="circulion-distributor"), _Metrics())  # type: ignore[arg-type]
+    assert missing.value.message == "the pipeline queue circulion-distributor does not exist"
 
 
 def test_any_other_refusal_still_fails_the_snapshot() -> None:
+    import pytest
     from botocore.exceptions import ClientError
 
     from circulion_cli.ops_queues import read_queues
 
-    class Sqs:
-        def list_queues(self, **_: object) -> dict[str, object]:
-            return {"QueueUrls": ["http://sqs/1/circulion-splitter"]}
-
-        def get_queue_attributes(self, **_: object) -> dict[str, object]:
-            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow"}}, "GetQueueAttributes")
-
-    class Metrics:
-        def series(self, *_: object) -> dict[str, list[float]]:
-            return {}
-
-    import pytest
-
     with pytest.raises(ClientError):
-        read_queues(Sqs(), Metrics())  # type: ignore[arg-type]
+        read_queues(_Sqs(throttle=True), _Metrics())  # type: ignore[arg-type]

@@ -9,6 +9,8 @@ Options
 --app-dir DIR       also run the Chalice app in DIR (its name is the directory's)
 --extra-template T  also provision the CloudFormation template T (e.g. an extra app's queues)
 --concurrency N     concurrent invocations per function when the app sets no limit
+--reserved-concurrency service.function=N  run that function with reserved concurrency N
+                    instead of its app's (repeatable; e.g. the benchmark's one chunk worker)
 --chaos SPEC        inject faults, e.g. ``kill=0.05,duplicate=0.1,delay=0.1`` (default:
                     ``CIRCULION_CHAOS``, else off); see :mod:`circulion_local.chaos`
 --chaos-seed N      seed of the chaos (default: ``CIRCULION_CHAOS_SEED``, else random)
@@ -40,6 +42,7 @@ from circulion_local.run_options import RunOptions
 from circulion_local.runtime import reporting
 from circulion_local.runtime.fast_redelivery import DEFAULT_CAP_S
 from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
+from circulion_local.runtime.reserved_concurrency import reserved_option
 from circulion_local.supervisor import Supervisor
 
 
@@ -53,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--app-dir", type=Path, action="append", default=[])
     run.add_argument("--extra-template", type=Path, action="append", default=[])
     run.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY)
+    run.add_argument(
+        "--reserved-concurrency", type=reserved_option, action="append", default=[], metavar="SERVICE.FUNCTION=N"
+    )
     run.add_argument("--chaos", default=None, help="faults to inject (default: $CIRCULION_CHAOS; off)")
     run.add_argument("--chaos-seed", type=int, default=None)
     run.add_argument("--fast-redelivery", type=int, nargs="?", const=DEFAULT_CAP_S, default=None, metavar="S")
@@ -76,6 +82,7 @@ def options_from(args: argparse.Namespace) -> RunOptions:
         fast_redelivery_s=args.fast_redelivery,
         attach_emulator=args.attach_emulator,
         enforce_iam=args.enforce_iam if args.enforce_iam is not None else os.environ.get(ENFORCE_ENV, "1") != "0",
+        reserved_concurrency=tuple(dict(args.reserved_concurrency).items()),  # the last one given wins
     )
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from circulion_local.chaos import ChaosConfig
 from circulion_local.ports import LocalPorts
 from circulion_local.runtime.functions import DEFAULT_CONCURRENCY
+from circulion_local.runtime.reserved_concurrency import Reserved
 
 
 @dataclass(frozen=True)
@@ -28,3 +29,5 @@ class RunOptions:
     leave it running on stop, so a runtime can be killed and restarted mid-flight."""
     enforce_iam: bool = True
     """The emulator checks every request against its caller's role (circulion_local.iam)."""
+    reserved_concurrency: Reserved = ()
+    """``(service.function, N)``: limits that replace the apps' own (a benchmark variant)."""

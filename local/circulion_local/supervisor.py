@@ -25,7 +25,7 @@ from chalice.constants import DEFAULT_HANDLER_NAME
 
 from circulion_local import edge, issuer, xray_daemon
 from circulion_local.banner import banner
-from circulion_local.iam.function_roles import FunctionRoles, MissingRole, lambda_names, without_credentials
+from circulion_local.iam.function_roles import FunctionRoles, lambda_names, without_credentials
 from circulion_local.iam.sessions import RoleSession
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
 from circulion_local.ready_file import (
@@ -45,6 +45,7 @@ from circulion_local.runtime.event_source import SqsEventSource, resolve_queue
 from circulion_local.runtime.fast_redelivery import fast_function, visibility_parameters
 from circulion_local.runtime.function_env import HOST_VARIABLES, function_environment, output_environment
 from circulion_local.runtime.functions import AppSpec, FunctionSpec, HttpTrigger, ScheduleTrigger, SqsTrigger
+from circulion_local.runtime.reserved_concurrency import with_reserved
 from circulion_local.runtime.scheduler import ScheduledFunction
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -100,7 +101,7 @@ class Supervisor:
         dirs = select_dirs(app_dirs(SERVICES_DIR, self.options.app_dirs), self.options.services)
         # No process of a function gets the root key: each gets its role's session (iam.sessions).
         stack_env = without_credentials({**ports.function_environment(), **output_environment(self._started.outputs)})
-        apps = discover(dirs, {**_host_env(), **stack_env})
+        apps = with_reserved(discover(dirs, {**_host_env(), **stack_env}), self.options.reserved_concurrency)
         self._log.info("found %d app(s) in %.1f s", len(apps), time.monotonic() - began)
         self._provision_roles(apps)
         self._start_functions(apps, stack_env)
@@ -142,15 +143,6 @@ class Supervisor:
         role = self._roles.session(spec.service, spec.name, spec.lambda_name, long_lived=long_lived)
         self._started.roles[spec.label] = role.role_arn
         return role
-
-    def _function_role(self, spec: FunctionSpec) -> RoleSession | None:
-        # Not enforced: an app outside the map (a bench variant) runs on the sandbox key.
-        try:
-            return self._role(spec)
-        except MissingRole:
-            if self.options.enforce_iam:
-                raise
-            return None
 
     def _start_metrics_forwarder(self) -> None:
         """Before any function runs, so that none of their EMF lines is missed."""
@@ -200,7 +192,7 @@ class Supervisor:
                 log_path = self._logs_dir / "functions" / f"{spec.label}.log"
                 concurrency = spec.concurrency(self.options.default_concurrency)
                 runner: SqsEventSource | ScheduledFunction
-                role = self._function_role(spec)
+                role = self._role(spec)
                 if isinstance(spec.trigger, SqsTrigger):
                     queue = resolve_queue(sqs, spec.trigger, LOCAL_REGION)
                     args = (spec, sqs, queue, environment, log_path, concurrency, self.stopping, self.options.chaos)

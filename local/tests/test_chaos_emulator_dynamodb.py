@@ -17,14 +17,14 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from circulion.testing.tables import create_keyed_table
+from circulion_local.clients import local_client
 from circulion_local.emulator.process import Emulator, start_emulator
-from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+from circulion_local.free_ports import free_ports
 
 TABLE = "ledger-race"
 WRITES = 150
@@ -32,20 +32,13 @@ WRITES = 150
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    ports = LocalPorts(LocalPorts.from_env().offset + 2)
+    ports = free_ports()
     with start_emulator(ports, Path(tmp_path_factory.mktemp("emulator")) / "moto.log") as running:
         yield running
 
 
 def _client(emulator: Emulator) -> object:
-    return boto3.client(
-        "dynamodb",
-        endpoint_url=emulator.endpoint_url,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(max_pool_connections=4),
-    )
+    return local_client(emulator.ports, "dynamodb", Config(max_pool_connections=4))
 
 
 def test_a_cancelled_transaction_never_undoes_concurrent_writes(emulator: Emulator) -> None:

@@ -14,17 +14,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding, rsa
-from moto.server import ThreadedMotoServer
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import padding
+from moto_servers import local_client, moto_server, trusted_signer
 
 from circulion.cdn_signing import CdnUrlSigner, cloudfront_b64encode
 from circulion_local import edge
-from circulion_local.ports import HOST, LocalPorts
+from circulion_local.ports import LocalPorts
 
-OFFSET = 500  # the distributor engineer's offset: never another stack's ports
 BUCKET = "circulion-artifacts"
 KEY = "artifacts/acme/arm/1.0.0/r1.zip"
 DATA = bytes(range(256)) * 1000 + b"tail"
@@ -59,37 +57,23 @@ def test_unsatisfiable_ranges(header: str, size: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CdnUrlSigner]]:
-    ports = LocalPorts(OFFSET)
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
-    server.start()
+def emulator() -> Iterator[LocalPorts]:
+    with moto_server() as ports:
+        yield ports
+
+
+@pytest.fixture(scope="module")
+def running(emulator: LocalPorts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, CdnUrlSigner]]:
+    s3 = local_client(emulator, "s3")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key=KEY, Body=DATA, ContentType="application/zip")
+    s3.put_object(Bucket=BUCKET, Key="artifacts/acme/empty.zip", Body=b"")
+    signer = trusted_signer(local_client(emulator, "cloudfront"))
+    running_edge = edge.start(emulator, tmp_path_factory.mktemp("edge"))
     try:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        s3 = session.client("s3", endpoint_url=ports.endpoint_url)
-        s3.create_bucket(Bucket=BUCKET)
-        s3.put_object(Bucket=BUCKET, Key=KEY, Body=DATA, ContentType="application/zip")
-        s3.put_object(Bucket=BUCKET, Key="artifacts/acme/empty.zip", Body=b"")
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        cloudfront = session.client("cloudfront", endpoint_url=ports.endpoint_url)
-        key_id = cloudfront.create_public_key(
-            PublicKeyConfig={"CallerReference": "t", "Name": "t", "EncodedKey": public.decode()}
-        )["PublicKey"]["Id"]
-        cloudfront.create_key_group(KeyGroupConfig={"Name": "g", "Items": [key_id]})
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        running_edge = edge.start(ports, tmp_path_factory.mktemp("edge"))
-        try:
-            yield ports.edge_url, CdnUrlSigner(key_id, pem.decode())
-        finally:
-            running_edge.stop()
+        yield emulator.edge_url, signer
     finally:
-        server.stop()
+        running_edge.stop()
 
 
 def fetch(url: str, headers: dict[str, str] | None = None, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
@@ -186,15 +170,8 @@ def raw_request(
 
 
 @pytest.fixture(scope="module")
-def other_object(running: tuple[str, CdnUrlSigner]) -> None:
-    s3 = boto3.client(
-        "s3",
-        endpoint_url=LocalPorts(OFFSET).endpoint_url,
-        region_name="us-east-1",
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
-    s3.put_object(Bucket=BUCKET, Key=OTHER_KEY, Body=b"globex secret")
+def other_object(emulator: LocalPorts, running: tuple[str, CdnUrlSigner]) -> None:
+    local_client(emulator, "s3").put_object(Bucket=BUCKET, Key=OTHER_KEY, Body=b"globex secret")
 
 
 def target_of(url: str) -> str:

@@ -17,18 +17,13 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import boto3
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
-from moto.server import ThreadedMotoServer
+from moto_servers import local_client, moto_server, trusted_signer
 
 from circulion.cdn_signing import CdnUrlSigner
 from circulion_local import edge
 from circulion_local.edge_cache import HIT, MISS
-from circulion_local.ports import HOST, LocalPorts
 
-OFFSET = 430  # beside the fleet engineer's stack offset (400): never another stack's ports
 BUCKET = "circulion-artifacts"
 TTL_S = 2.0
 MANAGED_CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"
@@ -55,38 +50,20 @@ class Running:
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Running]:
-    ports = LocalPorts(OFFSET)
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
-    server.start()
-    try:
-        session = boto3.session.Session(
-            aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
-        )
-        s3 = session.client("s3", endpoint_url=ports.endpoint_url)
+    with moto_server() as ports:
+        s3 = local_client(ports, "s3")
         s3.create_bucket(Bucket=BUCKET)
-        cloudfront = session.client("cloudfront", endpoint_url=ports.endpoint_url)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        public = key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-        key_id = cloudfront.create_public_key(
-            PublicKeyConfig={"CallerReference": "t", "Name": "t", "EncodedKey": public.decode()}
-        )["PublicKey"]["Id"]
-        cloudfront.create_key_group(KeyGroupConfig={"Name": "g", "Items": [key_id]})
+        cloudfront = local_client(ports, "cloudfront")
+        signer = trusted_signer(cloudfront)
         _create_distribution(cloudfront, "some-other-bucket")  # the edge must pick the artifacts one
         distribution_id = _create_distribution(cloudfront, BUCKET)
-        pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
         with pytest.MonkeyPatch.context() as patch:
             patch.setenv("CIRCULION_EDGE_MAX_TTL_S", str(TTL_S))
             running_edge = edge.start(ports, tmp_path_factory.mktemp("edge"))
         try:
-            yield Running(ports.edge_url, CdnUrlSigner(key_id, pem.decode()), s3, cloudfront, distribution_id)
+            yield Running(ports.edge_url, signer, s3, cloudfront, distribution_id)
         finally:
             running_edge.stop()
-    finally:
-        server.stop()
 
 
 def _create_distribution(cloudfront: Any, bucket: str) -> str:

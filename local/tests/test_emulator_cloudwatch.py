@@ -10,32 +10,26 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from circulion_local.cfn.template import load_template
+from circulion_local.clients import local_client
 from circulion_local.emulator.cloudwatch import SAMPLE_EVERY_S
 from circulion_local.emulator.process import Emulator, start_emulator
-from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+from circulion_local.free_ports import free_ports
 from circulion_local.provision import TEMPLATE_PATH, provision_stack
 from circulion_local.signing_keys import provisioning_parameters
 
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    ports = LocalPorts(LocalPorts.from_env().offset + 2)
+    ports = free_ports()
     with start_emulator(ports, tmp_path_factory.mktemp("emulator") / "moto.log") as running:
         yield running
 
 
 def _client(emulator: Emulator, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=emulator.endpoint_url,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-    )
+    return local_client(emulator.ports, service)
 
 
 def test_every_alarm_and_the_dashboard_of_the_template_are_provisioned(emulator: Emulator, tmp_path: Path) -> None:

@@ -9,11 +9,10 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.core import utils as moto_utils
-from moto.server import ThreadedMotoServer
+from moto_servers import local_client, moto_server
 
 from circulion.testing.tables import create_keyed_table
 from circulion_local.emulator.hot_paths import remove_hot_path_costs
@@ -21,9 +20,7 @@ from circulion_local.emulator.queries import read_only_the_partition
 from circulion_local.emulator.serialised import serialise_dynamodb
 from circulion_local.emulator.tally import operation_of
 from circulion_local.emulator.transactions import snapshot_items_not_tables
-from circulion_local.ports import HOST, LocalPorts
 
-OFFSET = 906  # the bench engineer's offset range: never another stack's ports
 TABLE = "hot-path-ledger"
 
 
@@ -33,21 +30,10 @@ def clients() -> Iterator[dict[str, Any]]:
     snapshot_items_not_tables()
     read_only_the_partition()
     remove_hot_path_costs()
-    ports = LocalPorts(OFFSET)
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
-    server.start()
-    options = {
-        "endpoint_url": ports.endpoint_url,
-        "region_name": "us-east-1",
-        "aws_access_key_id": "testing",
-        "aws_secret_access_key": "testing",
-    }
-    try:
-        dynamodb = boto3.client("dynamodb", **options)
+    with moto_server() as ports:
+        dynamodb = local_client(ports, "dynamodb")
         create_keyed_table(dynamodb, TABLE)
-        yield {"dynamodb": dynamodb, "sqs": boto3.client("sqs", **options)}
-    finally:
-        server.stop()
+        yield {"dynamodb": dynamodb, "sqs": local_client(ports, "sqs")}
 
 
 def _key(sk: str) -> dict[str, Any]:

@@ -5,16 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
-from moto.server import ThreadedMotoServer
+from moto_servers import local_client, moto_server
 
 from circulion_local.emulator.multipart import answer_no_such_upload
-from circulion_local.ports import HOST, LocalPorts
 
-OFFSET = 140  # within this engineer's offset range (100-199)
 BUCKET = "circulion-multipart-gone"
 PART = b"p" * (5 * 1024 * 1024)
 
@@ -22,22 +19,10 @@ PART = b"p" * (5 * 1024 * 1024)
 @pytest.fixture(scope="module")
 def s3() -> Iterator[Any]:
     answer_no_such_upload()
-    ports = LocalPorts(OFFSET)
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
-    server.start()
-    try:
-        client = boto3.client(
-            "s3",
-            endpoint_url=ports.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-            config=Config(retries={"max_attempts": 1}),
-        )
+    with moto_server() as ports:
+        client = local_client(ports, "s3", config=Config(retries={"max_attempts": 1}))
         client.create_bucket(Bucket=BUCKET)
         yield client
-    finally:
-        server.stop()
 
 
 def _completed(s3: Any, key: str) -> str:

@@ -6,16 +6,13 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from moto.s3.models import FakeKey
-from moto.server import ThreadedMotoServer
+from moto_servers import local_client, moto_server
 
 from circulion_local.emulator.ranges import serve_ranges_in_place
-from circulion_local.ports import HOST, LocalPorts
 
-OFFSET = 905  # the bench engineer's offset range: never another stack's ports
 BUCKET = "circulion-bench-ranges"
 DATA = os.urandom(3 * 1024 * 1024 + 17)
 
@@ -23,22 +20,11 @@ DATA = os.urandom(3 * 1024 * 1024 + 17)
 @pytest.fixture(scope="module")
 def s3() -> Iterator[Any]:
     serve_ranges_in_place()
-    ports = LocalPorts(OFFSET)
-    server = ThreadedMotoServer(ip_address=HOST, port=ports.emulator, verbose=False)
-    server.start()
-    try:
-        client = boto3.client(
-            "s3",
-            endpoint_url=ports.endpoint_url,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
+    with moto_server() as ports:
+        client = local_client(ports, "s3")
         client.create_bucket(Bucket=BUCKET)
         client.put_object(Bucket=BUCKET, Key="k", Body=DATA)
         yield client
-    finally:
-        server.stop()
 
 
 def _get(s3: Any, range_header: str | None = None, **extra: Any) -> tuple[bytes, dict[str, Any]]:

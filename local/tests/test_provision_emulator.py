@@ -1,7 +1,7 @@
 """Functional tests: the whole template provisioned into a real moto server.
 
-The server runs on ``4566 + CIRCULION_PORT_OFFSET + 1``: one above the stack's own emulator
-port, so these tests do not collide with a developer's running stack on the same offset.
+The server runs on free ports (:func:`~circulion_local.free_ports.free_ports`), so these
+tests never collide with a developer's running stack or another test run.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_plus
 
-import boto3
 import pytest
 from botocore.config import Config
 
+from circulion_local.clients import local_client
 from circulion_local.emulator.process import Emulator, EmulatorError, start_emulator
-from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+from circulion_local.free_ports import free_ports
 from circulion_local.provision import TEMPLATE_PATH, ProvisionedStack, provision_stack
 from circulion_local.signing_keys import ensure_cdn_signing_key, provisioning_parameters
 
@@ -46,7 +46,7 @@ QUEUES = ["circulion-upload-validate", "circulion-splitter-work", *EVENTS_FILTER
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    ports = LocalPorts(LocalPorts.from_env().offset + 1)
+    ports = free_ports()
     with start_emulator(ports, tmp_path_factory.mktemp("emulator") / "moto.log") as running:
         yield running
 
@@ -67,14 +67,7 @@ def stack(emulator: Emulator, parameters: dict[str, str]) -> ProvisionedStack:
 
 
 def client(emulator: Emulator, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=emulator.endpoint_url,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(s3={"addressing_style": "path"}),
-    )
+    return local_client(emulator.ports, service, Config(s3={"addressing_style": "path"}))
 
 
 def test_second_emulator_on_the_same_port_is_refused(emulator: Emulator, tmp_path: Path) -> None:
@@ -215,7 +208,7 @@ def test_provisioning_twice_converges(emulator: Emulator, stack: ProvisionedStac
 
 
 def test_stop_ends_the_server_and_frees_the_port(tmp_path: Path) -> None:
-    ports = LocalPorts(LocalPorts.from_env().offset + 2)
+    ports = free_ports()
     started = start_emulator(ports, tmp_path / "moto.log")
     assert started.running()
     started.stop()

@@ -1,7 +1,7 @@
 """The local X-Ray daemon: SDK datagrams in, PutTraceSegments out, readable back from X-Ray.
 
 The end-to-end test runs a traced span in a fresh interpreter whose SDK emits over UDP to
-the daemon, which forwards to a moto server started here (port offset 600); the segment is
+the daemon, which forwards to a moto server started here (on free ports); the segment is
 then read back with GetTraceSummaries and BatchGetTraces, as ``circulion trace`` does.
 """
 
@@ -24,10 +24,10 @@ import pytest
 
 from circulion import tracing
 from circulion_local import xray_daemon
+from circulion_local.free_ports import free_ports
 from circulion_local.ports import LocalPorts
 from circulion_local.xray_daemon import MalformedDatagram, XRayDaemon, parse_datagram
 
-PORTS = LocalPorts(600)
 HEADER = b'{"format":"json","version":1}\n'
 
 
@@ -110,11 +110,16 @@ def test_a_failing_forward_is_counted_and_the_daemon_keeps_going() -> None:
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def ports() -> LocalPorts:
+    return free_ports()
+
+
+@pytest.fixture(scope="module")
+def emulator(ports: LocalPorts, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     log = tmp_path_factory.mktemp("moto") / "moto.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(PORTS.emulator)],
+            [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(ports.emulator)],
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -122,13 +127,13 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 60
         while True:
             try:
-                socket.create_connection(("127.0.0.1", PORTS.emulator), timeout=1).close()
+                socket.create_connection(("127.0.0.1", ports.emulator), timeout=1).close()
                 break
             except OSError:
                 if process.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"moto_server did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.2)
-        yield PORTS.endpoint_url
+        yield ports.endpoint_url
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -163,12 +168,14 @@ _TRACED_PROCESS = textwrap.dedent(
 )
 
 
-def test_segments_from_the_sdk_reach_the_emulator_and_read_back_with_annotations(emulator: str, tmp_path: Path) -> None:
+def test_segments_from_the_sdk_reach_the_emulator_and_read_back_with_annotations(
+    ports: LocalPorts, emulator: str, tmp_path: Path
+) -> None:
     since = datetime.now(UTC) - timedelta(seconds=5)
-    daemon = xray_daemon.start(PORTS, tmp_path)
+    daemon = xray_daemon.start(ports, tmp_path)
     root = tracing.new_trace_id()
     try:
-        env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{PORTS.xray_daemon}"}
+        env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{ports.xray_daemon}"}
         env.pop("LAMBDA_TASK_ROOT", None)
         subprocess.run([sys.executable, "-c", _TRACED_PROCESS, root], env=env, check=True, timeout=60)
     finally:

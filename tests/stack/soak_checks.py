@@ -23,6 +23,7 @@ import pytest
 from api import UploadApi
 from support import Stack
 
+from circulion.pipeline_queues import CONSUMED_QUEUES
 from circulion.recipes.examples import HEADER, document, line, stream_lines
 from circulion.settings import RESOURCES
 
@@ -211,14 +212,7 @@ def upload_key(stack: Stack, recipe_id: str) -> str:
     raise AssertionError(f"the upload of {recipe_id} is gone from the uploads bucket")
 
 
-PIPELINE_QUEUES = (
-    RESOURCES.upload_validate_queue,
-    RESOURCES.upload_status_queue,
-    RESOURCES.splitter_queue,
-    RESOURCES.work_queue,
-    RESOURCES.merger_queue,
-    RESOURCES.distributor_queue,
-)
+PIPELINE_QUEUES = CONSUMED_QUEUES
 
 
 def queue_depths(stack: Stack) -> dict[str, int]:

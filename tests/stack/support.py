@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
 
-import boto3
 import pytest
 from botocore.config import Config
 
 from circulion.adapters.event_bus import SnsEventBus
 from circulion.contracts.envelope import Envelope
 from circulion.settings import RESOURCES
-from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+from circulion_local.clients import local_client
+from circulion_local.ports import LocalPorts
 
 T = TypeVar("T")
 
@@ -65,14 +65,8 @@ class Stack:
     @functools.cache  # noqa: B019 - one Stack per session; clients are reused
     def client(self, service_name: str) -> Any:
         """A boto3 client for the emulator, with the dummy local credentials."""
-        return boto3.client(
-            service_name,
-            endpoint_url=self.ports.endpoint_url,
-            region_name=LOCAL_REGION,
-            aws_access_key_id=LOCAL_ACCESS_KEY,
-            aws_secret_access_key=LOCAL_SECRET_KEY,
-            config=Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"}),
-        )
+        retried = Config(s3={"addressing_style": "path"}, retries={"max_attempts": 5, "mode": "standard"})
+        return local_client(self.ports, service_name, retried)
 
     def queue_url(self, name: str) -> str:
         return str(self.client("sqs").get_queue_url(QueueName=name)["QueueUrl"])

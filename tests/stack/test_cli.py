@@ -16,7 +16,6 @@ import os
 import pty
 import signal
 import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -25,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cli_support import CLI, cli_json, customer_env, operator_env, run_cli
 from sizes import megabytes
 from support import Stack
 
@@ -35,27 +35,13 @@ pytestmark = pytest.mark.stack
 MIB = 1 << 20
 BIG_MB = megabytes("cli", quick=48, full=300)
 RESUME_MB = megabytes("cli_resume", quick=40, full=120)
-CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
 PIPELINE_TIMEOUT_S = 900
 
 
 @pytest.fixture(scope="module")
 def env(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    base = {
-        **os.environ,
-        "CIRCULION_API_URL": stack.ports.api_url,
-        "CIRCULION_ISSUER_URL": stack.ports.issuer_url,
-        "CIRCULION_ENDPOINT_URL": stack.ports.endpoint_url,
-        "CIRCULION_CACHE_DIR": str(tmp_path_factory.mktemp("cli-cache")),
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-    }
-    base.pop("CIRCULION_TOKEN", None)
-    tenant = f"cli-{uuid.uuid4().hex[:8]}"
-    token = subprocess.run(
-        [*CLI, "dev-token", "--tenant", tenant], env=base, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    return {**base, "CIRCULION_TOKEN": token}
+    customer = customer_env(stack, f"cli-{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("cli-cache"))
+    return operator_env(stack, customer)  # the same shell also runs `circulion dlq list`
 
 
 @pytest.fixture
@@ -124,13 +110,7 @@ def test_big_upload_shows_a_live_bar_ends_distributed_and_downloads_intact(
     assert "status: DISTRIBUTED" in terminal
 
     dest = tmp_path / "big.zip"
-    download = subprocess.run(
-        [*CLI, "download", recipe["recipe_id"], "-o", str(dest), "--json", "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    download = run_cli(env, "download", recipe["recipe_id"], "-o", str(dest), "--json", "--quiet", timeout=None)
     assert download.returncode == 0, download.stderr
     assert json.loads(download.stdout)["sha256"] == _sha256(dest)  # the CLI verified it too
     with zipfile.ZipFile(dest) as archive:
@@ -161,25 +141,15 @@ def test_killed_upload_resumes_sending_only_missing_parts(env: dict[str, str], s
     in_s3 = _parts_in_s3(stack, state)
     assert recorded <= in_s3  # what the client recorded is really stored
 
-    second = subprocess.run(
-        [*CLI, "upload", str(path), "--name", "cli-resume", "--json", "--quiet"],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    second = run_cli(env, "upload", str(path), "--name", "cli-resume", "--json", "--quiet", timeout=None)
 
     assert second.returncode == 0, second.stderr
     outcome = json.loads(second.stdout)
     assert outcome["resumed"] and outcome["recipe_id"] == state["recipe_id"]
     assert outcome["parts_skipped"] == len(recorded)
     assert outcome["parts_sent"] == state["part_count"] - len(recorded)
-    watched = subprocess.run(
-        [*CLI, "status", state["recipe_id"], "--watch", "--json", "--timeout", str(PIPELINE_TIMEOUT_S)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+    watched = run_cli(
+        env, "status", state["recipe_id"], "--watch", "--json", "--timeout", str(PIPELINE_TIMEOUT_S), timeout=None
     )
     assert json.loads(watched.stdout)["status"] == "DISTRIBUTED", watched.stderr  # the assembled object is intact
 
@@ -208,17 +178,13 @@ def _parts_in_s3(stack: Stack, state: dict[str, object]) -> set[int]:
 
 
 def test_read_commands_print_json_and_bad_arguments_exit_2(env: dict[str, str]) -> None:
-    listed = subprocess.run([*CLI, "list", "--json"], env=env, capture_output=True, text=True, check=False)
-    assert listed.returncode == 0, listed.stderr
-    assert isinstance(json.loads(listed.stdout), list)
+    assert isinstance(cli_json(env, "list"), list)
 
-    missing = subprocess.run([*CLI, "status", "no-such-recipe"], env=env, capture_output=True, text=True, check=False)
+    missing = run_cli(env, "status", "no-such-recipe")
     assert missing.returncode == 1
     assert missing.stderr.startswith("circulion: error:") and "Traceback" not in missing.stderr
 
-    dlq = subprocess.run([*CLI, "dlq", "list", "--json"], env=env, capture_output=True, text=True, check=False)
-    assert dlq.returncode == 0, dlq.stderr
-    assert isinstance(json.loads(dlq.stdout), list)
+    assert isinstance(cli_json(env, "dlq", "list"), list)
 
-    usage = subprocess.run([*CLI, "upload", "--wait"], env=env, capture_output=True, text=True, check=False)
+    usage = run_cli(env, "upload", "--wait")
     assert usage.returncode == 2 and "usage: circulion upload" in usage.stderr

@@ -14,15 +14,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from api import UploadApi
+from cli_support import cli_json, operator_env
 from support import Stack
 
 from circulion.recipes.examples import document
@@ -30,27 +28,14 @@ from circulion.settings import RESOURCES
 
 pytestmark = pytest.mark.stack
 
-CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
 THROTTLE = {"pk": {"S": "fault#cdn-throttle"}, "sk": {"S": "budget"}}
 DLQ = f"{RESOURCES.distributor_queue}-dlq"
 DLQ_ALARM = f"{DLQ}-not-empty"
 
 
-def _cli(stack: Stack, *args: str, ok: tuple[int, ...] = (0,)) -> Any:
-    env = {
-        **os.environ,
-        "CIRCULION_ENDPOINT_URL": stack.ports.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    done = subprocess.run([*CLI, *args, "--json"], env=env, capture_output=True, text=True, check=False, timeout=120)
-    assert done.returncode in ok and done.stdout.strip(), done.stderr
-    return json.loads(done.stdout)
-
-
 def _ops(stack: Stack, *args: str) -> dict[str, Any]:
-    snapshot: dict[str, Any] = _cli(stack, "ops", *args, ok=(0, 1))  # 1: unhealthy, still a snapshot
+    # Exit 1 is an unhealthy pipeline: still a snapshot.
+    snapshot: dict[str, Any] = cli_json(operator_env(stack), "ops", *args, ok=(0, 1))
     return snapshot
 
 
@@ -91,7 +76,7 @@ def test_a_poisoned_record_shows_in_ops_as_dlq_depth_1_and_alarm_then_0_and_ok_a
         assert alarm["evaluated_by"] == "circulion ops" and alarm["value"] == 1.0
     finally:
         _arm(stack, 0)
-    report = _cli(stack, "dlq", "redrive", "--recipe", recipe_id)
+    report = cli_json(operator_env(stack), "dlq", "redrive", "--recipe", recipe_id)
     assert [m["recipe_id"] for m in report["moved"]] == [recipe_id]
     stack.wait_until(
         lambda: _dlq_and_alarm(_ops(stack)) == (0, "OK"), timeout=45, message="ops showing the DLQ at 0 and OK"

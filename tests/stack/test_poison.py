@@ -13,14 +13,12 @@ moves it to ``circulion-distributor-dlq`` with ``failure_reason`` and publishes
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import uuid
 from typing import Any
 
 import pytest
 from api import UploadApi
+from cli_support import cli_json, operator_env
 from soak_checks import archive_member_sha256
 from support import Stack
 
@@ -29,21 +27,7 @@ from circulion.settings import RESOURCES
 
 pytestmark = pytest.mark.stack
 
-CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
 THROTTLE = {"pk": {"S": "fault#cdn-throttle"}, "sk": {"S": "budget"}}
-
-
-def _cli(stack: Stack, *args: str) -> Any:
-    env = {
-        **os.environ,
-        "CIRCULION_ENDPOINT_URL": stack.ports.endpoint_url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }
-    done = subprocess.run([*CLI, *args, "--json"], env=env, capture_output=True, text=True, check=False, timeout=120)
-    assert done.returncode == 0, done.stderr
-    return json.loads(done.stdout)
 
 
 def _arm(stack: Stack, remaining: int) -> None:
@@ -68,7 +52,7 @@ def test_poisoned_record_is_dead_lettered_with_its_reason_then_redriven_to_compl
         (error,) = [e for e in failed["errors"] if e["stage"] == "distribution"]
         assert error["code"] == "retries_exhausted" and "Throttl" in error["message"], error
 
-        (letter,) = _cli(stack, "dlq", "list", "--recipe", recipe_id)
+        (letter,) = cli_json(operator_env(stack), "dlq", "list", "--recipe", recipe_id)
         assert letter["queue"] == f"{RESOURCES.distributor_queue}-dlq"
         assert letter["source_queue"] == RESOURCES.distributor_queue
         assert letter["failed_function"] == "distribute" and "Throttl" in letter["failure_reason"]
@@ -78,11 +62,11 @@ def test_poisoned_record_is_dead_lettered_with_its_reason_then_redriven_to_compl
     finally:
         _arm(stack, 0)  # the cause is gone
 
-    report = _cli(stack, "dlq", "redrive", "--recipe", recipe_id)
+    report = cli_json(operator_env(stack), "dlq", "redrive", "--recipe", recipe_id)
     assert [m["recipe_id"] for m in report["moved"]] == [recipe_id] and not report["failed"]
     done = api.wait_for_status(recipe_id, {"DISTRIBUTED"}, timeout=180, fail=pytest.fail)
     assert archive_member_sha256(api, done["recipe_id"]) == done["sha256"]
-    assert _cli(stack, "dlq", "list", "--recipe", recipe_id) == []
+    assert cli_json(operator_env(stack), "dlq", "list", "--recipe", recipe_id) == []
 
 
 def test_a_message_that_is_not_a_message_goes_to_the_dlq_at_once_with_the_reason(stack: Stack) -> None:

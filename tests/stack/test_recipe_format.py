@@ -8,40 +8,25 @@ are the ones the pipeline itself reports for the same file.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import urllib.request
 import uuid
 from pathlib import Path
 
 import jsonschema
 import pytest
+from cli_support import cli_json, customer_env, run_cli
 from support import REPO_ROOT, Stack
 
 from circulion.recipes import examples
 
 pytestmark = pytest.mark.stack
 
-CLI = [sys.executable, "-c", "from circulion_cli.main import main; main()"]
 MB = 1_000_000
 
 
 @pytest.fixture(scope="module")
 def env(stack: Stack, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    base = {
-        **os.environ,
-        "CIRCULION_API_URL": stack.ports.api_url,
-        "CIRCULION_ISSUER_URL": stack.ports.issuer_url,
-        "CIRCULION_CACHE_DIR": str(tmp_path_factory.mktemp("format-cache")),
-    }
-    base.pop("CIRCULION_TOKEN", None)
-    base.pop("CIRCULION_VALIDATE_UP_TO", None)
-    tenant = f"format-{uuid.uuid4().hex[:8]}"
-    token = subprocess.run(
-        [*CLI, "dev-token", "--tenant", tenant], env=base, capture_output=True, text=True, check=True
-    ).stdout.strip()
-    return {**base, "CIRCULION_TOKEN": token}
+    return customer_env(stack, f"format-{uuid.uuid4().hex[:8]}", tmp_path_factory.mktemp("format-cache"))
 
 
 def get(url: str) -> tuple[int, dict[str, str], bytes]:
@@ -78,13 +63,10 @@ def test_the_document_schema_is_public_and_works_with_an_off_the_shelf_validator
 def test_upload_refuses_an_invalid_30_mb_stream_without_creating_a_recipe(env: dict[str, str], tmp_path: Path) -> None:
     bad = {250_000: examples.line({**examples.step(249_999), "parameters": {"bogus": 1}})}
     path = write_stream(tmp_path / "bad.ndjson", 30 * MB, bad)
-    upload = subprocess.run(
-        [*CLI, "upload", str(path), "--quiet"], env=env, capture_output=True, text=True, check=False
-    )
+    upload = run_cli(env, "upload", str(path), "--quiet")
     assert upload.returncode == 1, upload.stderr
     assert f"{path}:250000:" in upload.stderr and "nothing was uploaded" in upload.stderr
-    listed = subprocess.run([*CLI, "list", "--json"], env=env, capture_output=True, text=True, check=True)
-    assert json.loads(listed.stdout) == []  # a fresh tenant: no recipe was created
+    assert cli_json(env, "list") == []  # a fresh tenant: no recipe was created
 
 
 def test_validate_reports_what_the_pipeline_reports(env: dict[str, str], tmp_path: Path) -> None:
@@ -92,16 +74,10 @@ def test_validate_reports_what_the_pipeline_reports(env: dict[str, str], tmp_pat
     backwards = examples.line(examples.step(3))
     bad = {21: torque, 110_000: backwards, 110_001: b'{"step_id": 110000, oops\n'}  # chunks 0 and 1
     path = write_stream(tmp_path / "two-chunks.ndjson", 10 * MB, bad)
-    offline = subprocess.run(
-        [*CLI, "validate", str(path), "--json"], env=env, capture_output=True, text=True, check=False
-    )
+    offline = run_cli(env, "validate", str(path), "--json")
     assert offline.returncode == 1, offline.stderr
-    upload = subprocess.run(
-        [*CLI, "upload", str(path), "--no-validate", "--wait", "--json", "--quiet", "--timeout", "600"],
-        env=env,
-        check=False,
-        capture_output=True,
-        text=True,
+    upload = run_cli(
+        env, "upload", str(path), "--no-validate", "--wait", "--json", "--quiet", "--timeout", "600", timeout=None
     )
     assert upload.returncode == 1, upload.stderr
     recipe = json.loads(upload.stdout)

@@ -111,7 +111,7 @@ def _finish(
 ) -> list[Envelope]:
     assert leased.plan is not None and leased.merge_started_at is not None
     chunks = known if known is not None else deps.ledger.chunks(leased.recipe_id)
-    cross = cross_chunk_issues(chunks)
+    cross = cross_chunk_issues(chunks, leased.plan.kind)
     if cross or has_chunk_issues(chunks):
         return _reject(leased, owner, chunks, cross, message, deps)
     facts = ArchiveFacts(

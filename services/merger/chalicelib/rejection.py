@@ -1,8 +1,9 @@
 """Deciding whether a complete recipe is rejected, and its one merged report (pure).
 
 Workers validate their own chunks; only the merger sees every chunk, so it checks the
-rules that span chunks (step ids strictly increase through the whole stream) and merges
-every chunk's issues into one report sorted by position in the uploaded file.
+rules that span chunks (step ids strictly increase through the whole stream, a stream
+has a step) and merges every chunk's issues into one report sorted by position in the
+uploaded file.
 """
 
 from __future__ import annotations
@@ -13,24 +14,27 @@ from circulion.contracts.events import (
     MAX_ISSUES_PER_MESSAGE,
     ChunkProcessedPayload,
     ObjectRef,
+    RecipeKind,
     RecipeRejectedPayload,
     ValidationIssue,
 )
 from circulion.recipes import limits
 from circulion.recipes.merge import merge_issues
-from circulion.recipes.ordering import step_order_issues
+from circulion.recipes.whole_recipe import whole_recipe_issues
 
 MAX_REPORT_ISSUES = limits.MAX_REPORT_ISSUES
 """Issues kept in the S3 report; the count still says how many there were."""
 
 
-def cross_chunk_issues(chunks: Sequence[ChunkProcessedPayload]) -> list[ValidationIssue]:
-    """Step ids must increase across every chunk boundary (the shared recipe rule).
+def cross_chunk_issues(chunks: Sequence[ChunkProcessedPayload], kind: RecipeKind) -> list[ValidationIssue]:
+    """The shared whole-recipe rules: step ids increase across every chunk boundary, and a
+    stream has a step in some chunk.
 
     ``chunks`` are every chunk of the recipe, by index; chunks without records are
-    skipped over by the rule.
+    skipped over by the order rule.
     """
-    return step_order_issues([c.step_ids for c in chunks], _newline_counts(chunks))
+    found = sum(max(c.issue_count, len(c.issues)) for c in chunks)
+    return whole_recipe_issues(kind, [c.step_ids for c in chunks], _newline_counts(chunks), found)
 
 
 def _newline_counts(chunks: Sequence[ChunkProcessedPayload]) -> list[int] | None:

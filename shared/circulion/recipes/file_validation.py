@@ -5,7 +5,7 @@ UTF-8, byte order mark, the first byte or line), which refuses a file before any
 read. Then the file is cut by the splitter's own plan (:func:`~circulion.recipes.chunk_plan.plan_chunks`),
 each range is judged by the chunk workers' :class:`~circulion.recipes.chunk_validation.ChunkValidator`
 (the same record-ownership rule), and the outcomes are combined with the merger's rules
-(:func:`~circulion.recipes.step_order_issues`, :func:`~circulion.recipes.merge.merge_issues`):
+(:func:`~circulion.recipes.whole_recipe.whole_recipe_issues`, :func:`~circulion.recipes.merge.merge_issues`):
 so the verdict and every issue's line, byte offset and step id are what an upload would get.
 
 Memory stays bounded: at most ``2 * processes`` ranges are in flight, each holding one
@@ -31,7 +31,7 @@ from circulion.recipes.content_sniff import CONTENT_TYPES, FileSniff
 from circulion.recipes.issue_log import IssueLog
 from circulion.recipes.limits import ValidationLimits
 from circulion.recipes.merge import merge_issues
-from circulion.recipes.ordering import step_order_issues
+from circulion.recipes.whole_recipe import whole_recipe_issues
 
 PIECE_BYTES = 2 * 1024 * 1024
 OnProgress = Callable[[int, int], None]
@@ -91,8 +91,9 @@ def validate_range(
 class VerdictBuilder:
     """Combines range outcomes, added in index order, as the merger combines chunks."""
 
-    def __init__(self, size: int, limits: ValidationLimits) -> None:
+    def __init__(self, size: int, limits: ValidationLimits, kind: RecipeKind) -> None:
         self._size = size
+        self._kind = kind
         self._limit = limits.max_report_issues
         self._kept: list[tuple[int, tuple[ValidationIssue, ...]]] = []
         self._positioned = 0  # kept issues with a byte offset: once the report is full, later ones sort after
@@ -113,7 +114,7 @@ class VerdictBuilder:
             self._positioned += sum(1 for issue in outcome.issues if issue.byte_offset is not None)
 
     def finish(self) -> Verdict:
-        cross = step_order_issues(self._ranges, self._newlines)
+        cross = whole_recipe_issues(self._kind, self._ranges, self._newlines, self._count)
         issues = merge_issues(self._kept, cross, self._newlines, self._limit)
         chunks = len(self._ranges)
         return Verdict(self._size, chunks, self._records, self._count + len(cross), issues)
@@ -148,7 +149,7 @@ def validate_file(
     # The API refuses to create a document recipe this large (413 document_too_large), so no
     # content check runs; chunk 0 says the same without reading a byte.
     sniffed = kind == "stream" or size <= limits.max_document_bytes
-    run = _Run(FileSniff(path, CONTENT_TYPES[kind]) if sniffed else None, size, limits, on_progress)
+    run = _Run(FileSniff(path, CONTENT_TYPES[kind]) if sniffed else None, size, limits, on_progress, kind)
     judge = partial(validate_range, path, kind, size=size, total_chunks=plan.total_chunks, limits=limits)
     workers = min(processes or os.cpu_count() or 1, plan.total_chunks)
     if workers <= 1:
@@ -171,10 +172,15 @@ class _Run:
     judged in others), the ranges' outcomes in order, and the progress."""
 
     def __init__(
-        self, sniff: FileSniff | None, size: int, limits: ValidationLimits, on_progress: OnProgress | None
+        self,
+        sniff: FileSniff | None,
+        size: int,
+        limits: ValidationLimits,
+        on_progress: OnProgress | None,
+        kind: RecipeKind,
     ) -> None:
         self._sniff = sniff
-        self._builder = VerdictBuilder(size, limits)
+        self._builder = VerdictBuilder(size, limits, kind)
         self._size = size
         self._done = 0
         self._on_progress = on_progress

@@ -90,6 +90,17 @@ def test_issues_and_broken_step_order_reject_with_one_sorted_report(deps: Deps, 
     assert list(deps.objects.list_keys("circulion-artifacts", "")) == []
 
 
+def test_a_stream_of_several_chunks_without_a_single_step_is_rejected_no_steps(deps: Deps, out: Captured) -> None:
+    # A header followed by blank lines: every chunk clean, none with a step (the one-chunk
+    # worker says no_steps itself; cut into chunks only the merger sees the whole stream).
+    recipe = make_recipe(deps.objects, b"h" * 30, 10, kind="stream", step_ids=lambda _: None)
+    deliver_all(recipe, deps, out)
+    (rejected,) = [m for m in out.messages if isinstance(m, RecipeRejected)]
+    assert not [m for m in out.messages if isinstance(m, (RecipeMerged, RecipeMergeStarted))]
+    assert [(i.code, i.chunk_index) for i in rejected.payload.issues] == [("no_steps", 0)]
+    assert rejected.payload.issue_count == 1 and rejected.payload.stage == "validation"
+
+
 def test_the_sweeper_re_enqueues_missing_chunks_then_gives_up(deps: Deps, out: Captured, clock: Clock) -> None:
     recipe = make_recipe(deps.objects, b"q" * 25, 10)
     handlers.coordinate(recipe.split, deps)

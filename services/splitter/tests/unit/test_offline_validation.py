@@ -14,17 +14,18 @@ import json
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from chalicelib.planning import plan_chunks
 from chalicelib.settings import SplitterSettings
 from chalicelib.worker import process, validation_limits
 from circulion.contracts.events import ProcessChunkPayload, RecipeKind, ValidationIssue
-from circulion.recipes import examples, step_order_issues
+from circulion.recipes import examples
 from circulion.recipes.content_sniff import CONTENT_TYPES, ContentSniffer
 from circulion.recipes.file_validation import Verdict, validate_file
 from circulion.recipes.merge import merge_issues
+from circulion.recipes.whole_recipe import whole_recipe_issues
 from tests.fakes import World
 
 MAX_RECORD = 1024
@@ -57,10 +58,11 @@ def pipeline(data: bytes, kind: RecipeKind, chunk_size: int) -> tuple[bool, int,
         task = message.payload.model_dump() | {"chunk": span.model_dump(), "total_chunks": plan.total_chunks}
         results.append(process(lambda a, b: data[a:b], ProcessChunkPayload.model_validate(task), CFG))
     counts = [r.segment.newline_count for r in results]
-    cross = step_order_issues([r.step_ids for r in results], counts)
+    found = sum(r.issues.count for r in results)
+    cross = whole_recipe_issues(kind, [r.step_ids for r in results], counts, found)
     merged = merge_issues([(i, r.issues.kept) for i, r in enumerate(results)], cross, counts, CFG.max_report_issues)
     rejected = bool(cross) or any(r.issues.count for r in results)
-    return rejected, sum(r.issues.count for r in results) + len(cross), positions(merged)
+    return rejected, found + len(cross), positions(merged)
 
 
 def offline(data: bytes, kind: RecipeKind, chunk_size: int, processes: int) -> Verdict:
@@ -148,9 +150,8 @@ def test_validate_gives_the_pipelines_verdict_and_positions(
 @settings(max_examples=100, deadline=None)
 @given(content=streams(), chunk=st.integers(1, 700), other=st.integers(1, 700))
 def test_positions_do_not_depend_on_where_the_file_is_cut(content: bytes, chunk: int, other: int) -> None:
-    # A stream with no step at all is `no_steps` only when it is one chunk (the pipeline's
-    # rule: StreamChecker.finish(whole_file=...)), so that one verdict depends on the cut.
-    assume(any(line.strip() for line in content.split(b"\n")[1:]))
+    # Even a stream with no step at all: `no_steps` whether one chunk's worker or the
+    # merger over several chunks says it (the shared whole_recipe_issues).
     rejected, _, found = pipeline(content, "stream", chunk)
     verdict = offline(content, "stream", other, 1)
     assert verdict.valid != rejected
