@@ -142,12 +142,13 @@ DISTRIBUTOR: dict[str, FunctionGrants] = {
     # Pointer row + invalidation bookkeeping, latest.json written, one invalidation per
     # batch; a throttled invalidation is retried by changing the message's visibility.
     # Withdraw/restore: a name's versions queried, latest.json deleted when none is live.
+    # BatchGetItem: the local stage's fault budgets read in one request (chalicelib.fault_budgets).
     "distribute": (
         *baseline(),
         *consume("Distributor"),
         delay("Distributor"),
         publish(),
-        table("Distribution", ("GetItem", "PutItem", "UpdateItem", "Query")),
+        table("Distribution", ("GetItem", "BatchGetItem", "PutItem", "UpdateItem", "Query")),
         objects("Artifacts", ("PutObject", "DeleteObject"), ("artifacts/*/latest.json",)),
         invalidate(),
     ),

@@ -10,6 +10,7 @@ from botocore.config import Config
 from chalicelib.cdn import Cdn, CloudFrontCdn, FaultInjectingCdn
 from chalicelib.deps import SERVICE, Deps
 from chalicelib.dynamo_name_versions import DynamoNameVersions
+from chalicelib.fault_budgets import DynamoFaultBudgets
 from chalicelib.settings import DistributorSettings
 from chalicelib.store import DistributionStore, DynamoDistributionStore
 from circulion.adapters.retries import SqsRetryScheduler
@@ -48,7 +49,13 @@ def build(settings: DistributorSettings | None = None, **overrides: Any) -> Deps
 def _cdn(platform: Platform, settings: DistributorSettings, store: DistributionStore) -> Cdn:
     cdn: Cdn = CloudFrontCdn(platform.clients.client("cloudfront", CLOUDFRONT_CONFIG), settings.distribution_id)
     if settings.fault_injection:
-        cdn = FaultInjectingCdn(cdn, store.take_fault)
+        # The budgets live in whichever store the deps use; a test's own store is asked per fault.
+        armed = (
+            DynamoFaultBudgets(platform.clients.client("dynamodb"), settings.resources.distribution_table).armed
+            if isinstance(store, DynamoDistributionStore)
+            else None
+        )
+        cdn = FaultInjectingCdn(cdn, store.take_fault, armed=armed)
     return cdn
 
 

@@ -93,17 +93,31 @@ class FaultInjectingCdn:
     can show that the invalidation is what makes a new pointer visible at the edge.
     """
 
-    def __init__(self, inner: Cdn, take_fault: Callable[[str], bool], crash: Callable[[], None] = _die) -> None:
+    def __init__(
+        self,
+        inner: Cdn,
+        take_fault: Callable[[str], bool],
+        crash: Callable[[], None] = _die,
+        armed: Callable[[Sequence[str]], frozenset[str]] | None = None,
+    ) -> None:
         self._inner = inner
         self._take_fault = take_fault
         self._crash = crash
+        self._armed = armed
+        """Which budgets have units left (one read); without it every budget is tried."""
 
     def create_invalidation(self, paths: Sequence[str], caller_reference: str) -> str:
-        if self._take_fault(THROTTLE_FAULT):
+        names = (THROTTLE_FAULT, SUPPRESS_FAULT, CRASH_FAULT)
+        armed = frozenset(names) if self._armed is None else self._armed(names)
+
+        def fires(name: str) -> bool:
+            return name in armed and self._take_fault(name)
+
+        if fires(THROTTLE_FAULT):
             raise CdnThrottled("CreateInvalidation: TooManyInvalidationsInProgress (injected fault)")
-        if self._take_fault(SUPPRESS_FAULT):
+        if fires(SUPPRESS_FAULT):
             return f"suppressed-{caller_reference}"
         invalidation_id = self._inner.create_invalidation(paths, caller_reference)
-        if self._take_fault(CRASH_FAULT):
+        if fires(CRASH_FAULT):
             self._crash()
         return invalidation_id

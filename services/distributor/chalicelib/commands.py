@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from chalicelib import pointer_object
 from chalicelib.deps import Deps
-from chalicelib.handlers import BatchInvalidation
+from chalicelib.handlers import BatchInvalidation, settled_or_resent
 from chalicelib.name_versions import Mark, VersionEntry, best_live
 from chalicelib.publication import pointer_key
 from chalicelib.versions import order_key
@@ -93,14 +93,7 @@ def apply(message: Command, deps: Deps, batch: BatchInvalidation) -> Sequence[En
     bucket = deps.settings.resources.artifacts_bucket
     pointer_object.sync(deps.objects, bucket, deps.store, entry.tenant_id, entry.name)
     key = batch_key(message)
-    known = deps.store.recipe_invalidation(key)
-    if known is not None:
-        batch.settle(key, known)
-        return []
-    pending = deps.store.pending_invalidation(key)
-    if pending is not None:
-        batch.resend(pending)
-    else:
+    if not settled_or_resent(deps, batch, key):
         path = cdn_path(pointer_key(entry.tenant_id, entry.name))
         batch.claim(key, f"{entry.version}+{'withdraw' if withdrawn else 'restore'}.{sequence}", path)
     return []

@@ -97,7 +97,8 @@ class BatchInvalidation:
                     invalidation_id = deps.cdn.create_invalidation(request.paths, request.caller_reference)
                     if deps.store.record_invalidation(request.caller_reference, invalidation_id, request.paths, month):
                         _count(deps, len(request.paths), month)
-                deps.store.record_recipe_invalidation(request.recipe_ids, invalidation_id)
+                # Nothing is written per recipe: each is pending on this request, which now
+                # names its invalidation (see `settled_or_resent`).
             except Exception as exc:  # noqa: BLE001 - re-raised for each of its records by `announce`
                 _log.warning(
                     "invalidation failed; its records will be retried",
@@ -138,19 +139,32 @@ def publish(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequ
         batch.settle(message.recipe_id, None)
         return []
     pointer_object.sync(
-        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name
+        deps.objects, deps.settings.resources.artifacts_bucket, deps.store, winner.tenant_id, winner.name, known=winner
     )
-    known = deps.store.recipe_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
-    if known is not None:
-        batch.settle(message.recipe_id, known)
-        return []
-    # Re-published without a recorded invalidation: a crash may have hit after CloudFront.
-    pending = deps.store.pending_invalidation(message.recipe_id) if move is PointerMove.CURRENT else None
-    if pending is not None:
-        batch.resend(pending)
-    else:
+    if move is not PointerMove.CURRENT or not settled_or_resent(deps, batch, message.recipe_id):
         batch.claim(message.recipe_id, candidate.version, candidate.path)
     return []
+
+
+def settled_or_resent(deps: Deps, batch: BatchInvalidation, key: str) -> bool:
+    """A record seen before: settle it with its invalidation, or resend the request planned for it.
+
+    A recipe's invalidation is the one its pending request made (older rows also record it
+    on the recipe). Planned but never recorded as made, a crash may have hit after
+    CloudFront: the request is resent verbatim, and CloudFront answers with what it made.
+    ``False``: nothing was planned for it; claim its path.
+    """
+    known = deps.store.recipe_invalidation(key)
+    if known is None:
+        pending = deps.store.pending_invalidation(key)
+        if pending is None:
+            return False
+        known = deps.store.find_invalidation(pending.caller_reference)
+        if known is None:
+            batch.resend(pending)
+            return True
+    batch.settle(key, known)
+    return True
 
 
 def announce(message: RecipeMerged, deps: Deps, batch: BatchInvalidation) -> Sequence[Envelope]:

@@ -19,10 +19,24 @@ class PointerSource(Protocol):
     def current_pointer(self, tenant_id: str, name: str) -> Pointer | None: ...
 
 
-def sync(objects: ObjectStore, bucket: str, table: PointerSource, tenant_id: str, name: str) -> Pointer | None:
-    """Make the S3 pointer match the table's row; return what it holds now."""
+def sync(
+    objects: ObjectStore,
+    bucket: str,
+    table: PointerSource,
+    tenant_id: str,
+    name: str,
+    *,
+    known: Pointer | None = None,
+) -> Pointer | None:
+    """Make the S3 pointer match the table's row; return what it holds now.
+
+    ``known`` is the row as the caller's own conditional write or read just returned it:
+    written without reading it again. The read after the write is what makes S3 converge,
+    so it always happens.
+    """
     for _ in range(_ATTEMPTS):
-        pointer = table.current_pointer(tenant_id, name)
+        pointer = known if known is not None else table.current_pointer(tenant_id, name)
+        known = None
         if pointer is None:
             objects.delete(bucket, pointer_key(tenant_id, name))
         else:

@@ -7,9 +7,9 @@ Items (``pk`` / ``sk``):
   version was withdrawn);
 * ``name#{tenant}#{name}`` / ``version#{recipe_id}``: each version the name ever had
   (``chalicelib.name_versions``);
-* ``recipe#{recipe_id}`` / ``distribution``: which invalidation covered this recipe, so a
-  redelivered message reuses it instead of creating another, and (``pending_reference``)
-  the request planned for it before CloudFront was called;
+* ``recipe#{recipe_id}`` / ``distribution``: (``pending_reference``) the request planned
+  for it before CloudFront was called, whose item names the invalidation once made, so a
+  redelivered message reuses it (older rows also name it here, ``invalidation_id``);
 * ``invalidation#{caller_reference}`` / ``invalidation``: a planned request (paths, recipe
   ids), and once CloudFront made it, its ``invalidation_id``;
 * ``usage#{YYYY-MM}`` / ``invalidated-paths``: paths invalidated that month (``ADD``);
@@ -131,13 +131,17 @@ class DynamoDistributionStore:
                 ),
                 ExpressionAttributeNames={"#version": "version", "#key": "key", "#name": "name"},
                 ExpressionAttributeValues=values,
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
             if _code(exc) != "ConditionalCheckFailedException":
                 raise TransientError(f"pointer update failed: {_code(exc)}") from exc
-            if self.pointer_generation(candidate.tenant_id, candidate.name) != candidate.generation:
+            # The row that failed the condition comes back with the error: no read needed.
+            pk = pointer_pk(candidate.tenant_id, candidate.name)
+            row: dict[str, Any] | None = exc.response.get("Item") or self._get(pk, "latest")
+            if (int(row["generation"]["N"]) if row and "generation" in row else 0) != candidate.generation:
                 return PointerMove.REGENERATED, candidate
-            current = self.current_pointer(candidate.tenant_id, candidate.name)
+            current = pointer_from_item(candidate.tenant_id, candidate.name, row)
             if current is None:  # emptied in between: the next attempt will take it
                 raise TransientError("pointer vanished during its update") from exc
             return classify(candidate, current), current

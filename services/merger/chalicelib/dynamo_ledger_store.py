@@ -1,7 +1,8 @@
 """:class:`~chalicelib.ledger_store.LedgerStore` on DynamoDB (or the emulator's), I/O only.
 
 Recording a chunk is ONE transaction: put the marker if absent and ``ADD`` one to the
-job's counter; a duplicate fails the condition and changes nothing. Every other change to
+job's counter; a duplicate fails the marker's condition, a chunk count other than the
+recorded plan's fails the job's, and either changes nothing. Every other change to
 a job is a compare-and-set on its ``version`` (or, for the lease holder, on the lease).
 """
 
@@ -15,7 +16,15 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.ledger import Job, JobState
-from chalicelib.ledger_store import CHUNK_PREFIX, JOB_SK, LedgerStore, PlanConflict, chunk_sk, job_key
+from chalicelib.ledger_store import (
+    CHUNK_PREFIX,
+    JOB_SK,
+    ChunkCountConflict,
+    LedgerStore,
+    PlanConflict,
+    chunk_sk,
+    job_key,
+)
 from circulion.contracts.events import ChunkProcessedPayload, RecipeSplitPayload
 from circulion.errors import TransientError
 
@@ -61,6 +70,7 @@ class DynamoLedgerStore(LedgerStore):
         self, recipe_id: str, tenant_id: str, trace_header: str | None, result: ChunkProcessedPayload, now: float
     ) -> bool:
         sets, values = self._job_creation(tenant_id, trace_header, now)
+        values[":total"] = result.total_chunks
         marker = {
             "pk": job_key(recipe_id),
             "sk": chunk_sk(result.chunk.index),
@@ -82,8 +92,11 @@ class DynamoLedgerStore(LedgerStore):
                             "TableName": self._table,
                             "Key": self._values({"pk": job_key(recipe_id), "sk": JOB_SK}),
                             "UpdateExpression": f"SET {sets} ADD done :one, version :one",
-                            "ExpressionAttributeNames": {"#state": "state"},
+                            # The chunk count is checked here, not by a read before the write.
+                            "ConditionExpression": "attribute_not_exists(#total) OR #total = :total",
+                            "ExpressionAttributeNames": {"#state": "state", "#total": "total"},
                             "ExpressionAttributeValues": self._values(values),
+                            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
                         }
                     },
                 ]
@@ -92,34 +105,49 @@ class DynamoLedgerStore(LedgerStore):
             error = exc.response.get("Error", {})
             if error.get("Code") == "TransactionCanceledException":
                 reasons = exc.response.get("CancellationReasons") or _reasons_from_message(str(error.get("Message")))
+                if len(reasons) > 1 and reasons[1].get("Code") == "ConditionalCheckFailed":
+                    raise ChunkCountConflict(recipe_id, self._recorded_total(recipe_id, reasons[1])) from exc
                 if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                     return False
             raise TransientError(f"recording chunk {result.chunk.index} of {recipe_id}: {error}") from exc
         return True
 
+    def _recorded_total(self, recipe_id: str, reason: dict[str, Any]) -> int | None:
+        item = reason.get("Item")
+        job = self._job(recipe_id, item) if item else self.get(recipe_id)
+        return None if job is None else job.total
+
     def record_plan(
         self, recipe_id: str, tenant_id: str, trace_header: str | None, plan: RecipeSplitPayload, now: float
-    ) -> None:
-        existing = self.get(recipe_id)
-        if existing is not None and existing.total is not None:
-            if existing.total != plan.total_chunks:
-                raise PlanConflict(f"{recipe_id}: plan of {plan.total_chunks} chunks, ledger has {existing.total}")
-            return  # a duplicate: leave the version alone so a lease holder's commit is not disturbed
+    ) -> Job:
         sets, values = self._job_creation(tenant_id, trace_header, now)
         values |= {":total": plan.total_chunks, ":plan": plan.model_dump_json()}
         try:
-            self._db.update_item(
+            r = self._db.update_item(
                 TableName=self._table,
                 Key=self._values({"pk": job_key(recipe_id), "sk": JOB_SK}),
                 UpdateExpression=f"SET {sets}, #total = :total, #plan = :plan ADD version :one",
-                ConditionExpression="attribute_not_exists(#total) OR #total = :total",
+                # A recorded plan is never rewritten: a duplicate leaves the version alone so a
+                # lease holder's commit is not disturbed, and the job comes back as it is.
+                ConditionExpression="attribute_not_exists(#total)",
                 ExpressionAttributeNames={"#state": "state", "#plan": "plan", "#total": "total"},
                 ExpressionAttributeValues=self._values(values),
+                ReturnValues="ALL_NEW",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-                raise PlanConflict(f"{recipe_id}: a plan with another chunk count is recorded") from exc
-            raise TransientError(f"recording the plan of {recipe_id}: {exc}") from exc
+            if exc.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise TransientError(f"recording the plan of {recipe_id}: {exc}") from exc
+            item = exc.response.get("Item")
+            existing = self._job(recipe_id, item) if item else self.get(recipe_id)
+            if existing is None or existing.total is None:
+                raise TransientError(f"recording the plan of {recipe_id}: the job changed under us") from exc
+            if existing.total != plan.total_chunks:
+                raise PlanConflict(
+                    f"{recipe_id}: plan of {plan.total_chunks} chunks, ledger has {existing.total}"
+                ) from exc
+            return existing
+        return self._job(recipe_id, r["Attributes"])
 
     def get(self, recipe_id: str) -> Job | None:
         r = self._db.get_item(

@@ -12,10 +12,11 @@ import time
 
 from chalicelib import merging
 from chalicelib.deps import Deps
-from chalicelib.ledger import Step, next_step, with_lease
+from chalicelib.ledger import Job, Step, next_step, with_lease
+from chalicelib.ledger_store import ChunkCountConflict
 from circulion import metrics
 from circulion.contracts.envelope import Envelope
-from circulion.contracts.events import ChunkProcessed, RecipeMerged, RecipeSplit
+from circulion.contracts.events import ChunkProcessed, ChunkProcessedPayload, RecipeMerged, RecipeSplit
 from circulion.errors import PermanentError, RetryLater, TransientError, UnexpectedEventType
 
 _CAS_ATTEMPTS = 5
@@ -41,23 +42,46 @@ class LeaseHeld(RetryLater):
 def coordinate(message: Envelope, deps: Deps) -> list[Envelope]:
     """Record a plan or a chunk result; merge when the recipe becomes complete."""
     now = deps.clock()
+    recorded: Job | None = None
+    in_hand: list[ChunkProcessedPayload] | None = None
     if isinstance(message, RecipeSplit):
-        deps.ledger.record_plan(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
+        recorded = deps.ledger.record_plan(
+            message.recipe_id, message.tenant_id, message.trace_header, message.payload, now
+        )
     elif not isinstance(message, ChunkProcessed):
         raise UnexpectedEventType(f"the merger does not handle {message.type!r}")
     else:
-        _check_chunk(message, deps)
-        deps.ledger.record_chunk(message.recipe_id, message.tenant_id, message.trace_header, message.payload, now)
+        _check_chunk(message)
+        try:
+            fresh = deps.ledger.record_chunk(
+                message.recipe_id, message.tenant_id, message.trace_header, message.payload, now
+            )
+        except ChunkCountConflict as exc:
+            raise InvalidChunk(f"chunk says {message.payload.total_chunks} chunks, the plan has {exc.total}") from exc
+        if fresh and message.payload.total_chunks == 1:
+            # This invocation recorded the only chunk: the ledger holds exactly this payload.
+            in_hand = [message.payload]
     deps.checkpoint("recorded")
-    return advance(message, deps)
+    return advance(message, deps, recorded, in_hand)
 
 
-def advance(message: RecipeSplit | ChunkProcessed, deps: Deps) -> list[Envelope]:
-    """Act on the job's state: the decision is pure, the lease a compare-and-set."""
+def advance(
+    message: RecipeSplit | ChunkProcessed,
+    deps: Deps,
+    known: Job | None = None,
+    chunks: list[ChunkProcessedPayload] | None = None,
+) -> list[Envelope]:
+    """Act on the job's state: the decision is pure, the lease a compare-and-set.
+
+    ``known`` is the job as the recording write returned it (no read needed for the first
+    decision); a stale one only costs a failed compare-and-set and a fresh read. ``chunks``
+    are the job's recorded chunk results when the caller holds them all (else they are read).
+    """
     owner = deps.new_owner()
     for _ in range(_CAS_ATTEMPTS):
         now = deps.clock()
-        job = deps.ledger.get(message.recipe_id)
+        job = known if known is not None else deps.ledger.get(message.recipe_id)
+        known = None
         step = next_step(job, now)
         if step is Step.WAIT or job is None:
             return []
@@ -74,7 +98,7 @@ def advance(message: RecipeSplit | ChunkProcessed, deps: Deps) -> list[Envelope]
             continue  # the job changed under us: decide again on its new state
         deps.checkpoint("lease_taken")
         started = time.monotonic()
-        events = merging.merge_under_lease(job, leased, owner, message, deps)
+        events = merging.merge_under_lease(job, leased, owner, message, deps, chunks)
         _emit_merge_metrics(events, time.monotonic() - started)
         return events
     raise TransientError(f"{message.recipe_id}: the ledger job kept changing; retrying later")
@@ -86,13 +110,11 @@ def _until_expiry(expires_at: float | None, now: float, lease_seconds: int) -> i
     return max(1, min(math.ceil(remaining) + 1, lease_seconds))
 
 
-def _check_chunk(message: ChunkProcessed, deps: Deps) -> None:
+def _check_chunk(message: ChunkProcessed) -> None:
+    """What a chunk result says of itself; its count against the plan's is the ledger write's condition."""
     payload = message.payload
     if payload.chunk.index >= payload.total_chunks or payload.chunk.end < payload.chunk.start:
         raise InvalidChunk(f"chunk {payload.chunk.index} of {payload.total_chunks} is not a valid chunk")
-    job = deps.ledger.get(message.recipe_id)
-    if job is not None and job.total is not None and job.total != payload.total_chunks:
-        raise InvalidChunk(f"chunk says {payload.total_chunks} chunks, the plan has {job.total}")
 
 
 def _emit_merge_metrics(events: list[Envelope], seconds: float) -> None:

@@ -27,6 +27,16 @@ class PlanConflict(PermanentError):
     code = "plan_conflict"
 
 
+class ChunkCountConflict(PermanentError):
+    """A chunk result's chunk count disagrees with the recorded plan's; nothing was recorded."""
+
+    code = "chunk_count_conflict"
+
+    def __init__(self, recipe_id: str, total: int | None) -> None:
+        super().__init__(f"{recipe_id}: the recorded plan has {total} chunks")
+        self.total = total
+
+
 def job_key(recipe_id: str) -> str:
     return f"recipe#{recipe_id}"
 
@@ -41,12 +51,20 @@ class LedgerStore(Protocol):
     def record_chunk(
         self, recipe_id: str, tenant_id: str, trace_header: str | None, result: ChunkProcessedPayload, now: float
     ) -> bool:
-        """Record a chunk's result; ``False`` when it was already recorded (nothing changed)."""
+        """Record a chunk's result; ``False`` when it was already recorded (nothing changed).
+
+        :class:`ChunkCountConflict` (nothing recorded) when a plan with another chunk count
+        is recorded: the check is part of the write, so it needs no read before it.
+        """
 
     def record_plan(
         self, recipe_id: str, tenant_id: str, trace_header: str | None, plan: RecipeSplitPayload, now: float
-    ) -> None:
-        """Record the plan (idempotent); :class:`PlanConflict` if it disagrees with the one recorded."""
+    ) -> Job | None:
+        """Record the plan (idempotent); :class:`PlanConflict` if it disagrees with the one recorded.
+
+        Returns the job as the write left it (or as it was, for a duplicate plan), so the
+        caller needs no read after it; ``None`` when the store cannot say (then read it).
+        """
 
     def get(self, recipe_id: str) -> Job | None:
         """The job, read consistently; ``None`` before anything was recorded."""

@@ -76,9 +76,17 @@ def recorded_outcome(job: Job, message: Envelope) -> list[Envelope]:
 
 
 def merge_under_lease(
-    before: Job, leased: Job, owner: str, message: RecipeSplit | ChunkProcessed, deps: Deps
+    before: Job,
+    leased: Job,
+    owner: str,
+    message: RecipeSplit | ChunkProcessed,
+    deps: Deps,
+    chunks: list[ChunkProcessedPayload] | None = None,
 ) -> list[Envelope]:
-    """Finish the job we hold the lease on; on a handled failure the lease is released."""
+    """Finish the job we hold the lease on; on a handled failure the lease is released.
+
+    ``chunks``: every recorded chunk result, when the caller holds them (else read from the ledger).
+    """
     s = deps.settings
     heartbeat = LeaseHeartbeat(
         deps.ledger,
@@ -90,7 +98,7 @@ def merge_under_lease(
     )
     try:
         with heartbeat:
-            return _finish(before, leased, owner, message, deps)
+            return _finish(before, leased, owner, message, deps, chunks)
     except Exception:
         # Let the retry take over now rather than after the lease expires. A crash (the
         # process dies) skips this, and then expiry is what frees the job.
@@ -98,9 +106,11 @@ def merge_under_lease(
         raise
 
 
-def _finish(before: Job, leased: Job, owner: str, message: Envelope, deps: Deps) -> list[Envelope]:
+def _finish(
+    before: Job, leased: Job, owner: str, message: Envelope, deps: Deps, known: list[ChunkProcessedPayload] | None
+) -> list[Envelope]:
     assert leased.plan is not None and leased.merge_started_at is not None
-    chunks = deps.ledger.chunks(leased.recipe_id)
+    chunks = known if known is not None else deps.ledger.chunks(leased.recipe_id)
     cross = cross_chunk_issues(chunks, leased.plan.kind)
     if cross or has_chunk_issues(chunks):
         return _reject(leased, owner, chunks, cross, message, deps)

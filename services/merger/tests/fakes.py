@@ -7,7 +7,7 @@ import threading
 from collections.abc import Iterator
 
 from chalicelib.ledger import TERMINAL, Job, JobState
-from chalicelib.ledger_store import LedgerStore, PlanConflict
+from chalicelib.ledger_store import ChunkCountConflict, LedgerStore, PlanConflict
 from circulion.contracts.events import ChunkProcessedPayload, RecipeSplitPayload
 
 
@@ -29,6 +29,9 @@ class InMemoryLedgerStore(LedgerStore):
         self, recipe_id: str, tenant_id: str, trace_header: str | None, result: ChunkProcessedPayload, now: float
     ) -> bool:
         with self._lock:
+            recorded = self.jobs.get(recipe_id)
+            if recorded is not None and recorded.total is not None and recorded.total != result.total_chunks:
+                raise ChunkCountConflict(recipe_id, recorded.total)
             if (recipe_id, result.chunk.index) in self.markers:
                 return False
             self.markers[(recipe_id, result.chunk.index)] = result
