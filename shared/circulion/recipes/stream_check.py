@@ -12,13 +12,13 @@ from operator import lt
 
 from circulion.contracts.events import ChunkSpan, StepIdRange, ValidationIssue
 from circulion.recipes.issue_log import IssueLog
+from circulion.recipes.plain_batches import plain_valid_steps
 from circulion.recipes.records import (
     check_document,
     check_header,
     check_step,
     is_blank,
     order_problem,
-    plain_valid_steps,
 )
 from circulion.recipes.safety import SafetyChecks
 from circulion.recipes.scanning import Record, RecordRun, records_at

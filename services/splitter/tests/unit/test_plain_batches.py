@@ -1,6 +1,6 @@
 """Runs of records checked in batches decide exactly as records checked one by one.
 
-The batch path (:func:`circulion.recipes.records.plain_valid_steps` through
+The batch path (:func:`circulion.recipes.plain_batches.plain_valid_steps` through
 :meth:`StreamChecker.check_run`) only skips work: whatever it accepts, the per-record
 path accepts with the same step ids, and any problem sends the group the per-record way.
 """
@@ -15,7 +15,8 @@ from chalicelib.issues import IssueLog
 from chalicelib.scanning import RecordRun, records_at
 from circulion.contracts.events import ChunkSpan
 from circulion.recipes import examples
-from circulion.recipes.records import check_step, plain_valid_steps
+from circulion.recipes.plain_batches import plain_valid_steps
+from circulion.recipes.records import check_step
 from circulion.recipes.safety import SafetyChecks
 
 SAFETY = SafetyChecks.model_validate(examples.HEADER["safety_checks"])
