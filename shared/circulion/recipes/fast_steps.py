@@ -102,8 +102,9 @@ def _struct(
             fields.append((name, Union[annotation, msgspec.UnsetType], msgspec.UNSET))  # noqa: UP007
     if discriminator is not None and tag is None:
         raise TypeError(f"{model.__name__} has no {discriminator!r} literal")
-    extra = {"tag_field": discriminator, "tag": tag} if discriminator else {}
-    return msgspec.defstruct(model.__name__, fields, kw_only=True, forbid_unknown_fields=True, **extra)
+    return msgspec.defstruct(
+        model.__name__, fields, kw_only=True, forbid_unknown_fields=True, tag_field=discriminator, tag=tag
+    )
 
 
 def _type(annotation: Any, metadata: list[Any], limit: float | None, nested: dict[str, float]) -> Any:

@@ -31,7 +31,7 @@ _PLAIN_LINES = bytes([*range(0x20, 0x5C), *range(0x5D, 0x7F), 0x0A])
 from a batch leaves nothing when every record is plain."""
 
 
-def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> list[int] | int:
+def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> list[int] | int:  # noqa: PLR0911
     """The step ids of ``lines`` when :func:`~circulion.recipes.records.check_step` would
     accept every one of them without a problem; otherwise the index of the first line
     suspected of one, or -1 when unknown (check the suspect one by one: nothing is lost;
@@ -84,4 +84,3 @@ def _failed_element(message: str, count: int) -> int:
 def _line_at(blob: bytes, found: re.Match[bytes] | None) -> int:
     """The line holding the match (a matched ``\\n`` counts for the line it starts)."""
     return -1 if found is None else blob.count(b"\n", 0, found.start() + 1)
-
