@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import repeat
 from operator import attrgetter
 
 import msgspec
@@ -38,13 +37,13 @@ def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> li
     lines before it may still be bad, so they are tried again).
 
     The records, each starting with ``{`` and plain (printable ASCII, no backslash), are
-    decoded as the JSON array ``[line,line,...]`` by :func:`step_decoder`, which accepts
+    decoded as the JSON array ``[line,\nline,...]`` by :func:`step_decoder`, which accepts
     only steps the pydantic models accept within ``safety``'s limits. That array holding
-    exactly ``len(lines)`` steps proves each line is one whole JSON value: with no
-    backslash, an even number of ``"`` per line means no string spans a line boundary;
-    outside strings a boundary reads ``,{``, valid only between array elements, and the
-    only array is the outer one (no step field accepts an array); so every line is one or
-    more whole elements, and the counts make it one.
+    exactly ``len(lines)`` steps proves each line is one whole JSON value: no string spans
+    a line boundary (JSON refuses a raw newline in a string); outside strings a boundary
+    reads ``,{``, valid only between array elements, and the only array is the outer one
+    (no step field accepts an array); so every line is one or more whole elements, and the
+    counts make it one.
 
     Duplicate keys, which the decoder lets pass (the last one wins), are caught by
     counting ``"`` in the records and in the steps encoded again: without a backslash
@@ -59,17 +58,13 @@ def plain_valid_steps(lines: Sequence[bytes], safety: SafetyChecks | None) -> li
         return _line_at(blob, _NOT_AN_OBJECT.search(blob))
     if blob.translate(None, _PLAIN_LINES):
         return _line_at(blob, _NOT_PLAIN_LINES.search(blob))
-    quotes = list(map(bytes.count, lines, repeat(b'"')))
-    odd = next((i for i, n in enumerate(quotes) if n & 1), -1)
-    if odd != -1:
-        return odd
     try:
-        steps = step_decoder(safety).decode(b"[" + blob.replace(b"\n", b",") + b"]")
+        steps = step_decoder(safety).decode(b"[" + blob.replace(b"\n", b",\n") + b"]")
     except msgspec.ValidationError as exc:
         return _failed_element(str(exc), len(lines))
     except msgspec.DecodeError:
         return -1  # a syntax error's position may lie past the line at fault
-    if len(steps) != len(lines) or _ENCODER.encode(steps).count(b'"') != sum(quotes):
+    if len(steps) != len(lines) or _ENCODER.encode(steps).count(b'"') != blob.count(b'"'):
         return -1
     return list(map(_STEP_ID, steps))
 
