@@ -52,7 +52,10 @@ _PLAIN = (int, float, str)
 def step_decoder(safety: SafetyChecks | None) -> msgspec.json.Decoder[list[Any]]:
     """A decoder of a JSON array of steps, refusing any step the exact path would not
     accept without a problem against ``safety`` (``None``: no header, no limits)."""
-    return _decoder(safety)
+    global _last  # noqa: PLW0603  # a chunk asks ~1000 times for one recipe's: hashing a model each time shows
+    if _last[0] is not safety:
+        _last = (safety, _decoder(safety))
+    return _last[1]
 
 
 @lru_cache(maxsize=64)
@@ -161,3 +164,7 @@ def _single_literal(annotation: Any, name: str) -> str:
 def _no_metadata(annotation: Any, metadata: list[Any]) -> None:
     if metadata:
         raise TypeError(f"constraints {metadata!r} on {annotation!r} are not compiled")
+
+
+_last: tuple[SafetyChecks | None, msgspec.json.Decoder[list[Any]]] = (None, _decoder(None))
+"""The decoder asked for last: compiled at import (an unknown constraint fails there)."""
