@@ -20,18 +20,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field
 
-from circulion.contracts.events import ChunkSpan, StepIdRange, ValidationIssue
 from circulion.recipes import ACTIONS, examples
 from circulion.recipes.fast_steps import _struct, step_decoder
-from circulion.recipes.issue_log import IssueLog
 from circulion.recipes.plain_batches import plain_valid_steps
 from circulion.recipes.records import check_step
 from circulion.recipes.safety import SafetyChecks
-from circulion.recipes.scanning import RecordRun, records_at
-from circulion.recipes.stream_check import StreamChecker
+from circulion.testing.stream_runs import checker_outcome
 
 SAFETY = SafetyChecks.model_validate(examples.HEADER["safety_checks"])
-LIMIT = 4096
 PLAIN = "".join(c for c in string.printable if c not in '\\"\t\n\r\x0b\x0c')
 
 EDGES = ["0", "-0", "0.0", "1", "1.0", "-1", "45", "45.0", "45.00000000000001", "60", "60.0000000001", "50",
@@ -154,18 +150,7 @@ def test_a_checker_fed_runs_reports_every_issue_as_one_fed_records(
         if at < len(lines):
             lines[at] = line
 
-    def outcome(runs: bool) -> tuple[int, StepIdRange | None, list[ValidationIssue]]:
-        issues = IssueLog(100, 1000)
-        checker = StreamChecker(ChunkSpan(index=1, start=10, end=10**9), safety, issues, LIMIT)
-        run = RecordRun(10, 1, b"\n".join(lines))
-        if runs:
-            checker.check_run(run)
-        else:
-            for record in records_at(run.lines(), run.offset, run.chunk_line, LIMIT):
-                checker.check(record)
-        return checker.record_count, checker.step_ids, issues.kept
-
-    assert outcome(runs=True) == outcome(runs=False)
+    assert checker_outcome(lines, safety, runs=True) == checker_outcome(lines, safety, runs=False)
 
 
 @given(st.text(PLAIN))
