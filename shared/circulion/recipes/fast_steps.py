@@ -15,12 +15,12 @@ subset exact enough to skip the exact path:
   "above the limit is a violation") is compiled in as one more ``le`` bound, so one decode
   says "valid and within the recipe's limits".
 * Every optional field defaults to ``UNSET``, so encoding a decoded step writes exactly the
-  keys the record had: duplicate keys (msgspec keeps the last) show as fewer keys out than
-  in (:func:`circulion.recipes.plain_batches.plain_valid_steps` counts them).
+  keys the record had: a duplicate key (msgspec keeps the last) shows as fewer ``"`` out
+  than in (:func:`circulion.recipes.plain_batches.plain_valid_steps` counts them).
 
-msgspec builds a C struct per record where pydantic builds a model with a ``__dict__``,
-fields-set tracking and a Python-visible ``__init__`` path: about a fifth of the CPU per
-record (``python -m bench.chunk_worker``).
+Why: a msgspec struct is built in C with no per-instance ``__dict__`` or fields-set
+bookkeeping; a chunk's validation CPU fell from ~0.4 to ~0.1 s per 8 MiB
+(``python -m bench.chunk_worker``, same verdicts, before and after in one sitting).
 """
 
 from __future__ import annotations
