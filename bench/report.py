@@ -61,7 +61,8 @@ def markdown(r: dict[str, Any]) -> str:
             )
         lines.append("")
     if r.get("baseline"):
-        lines += ["## Baseline (one process: SHA-256, CRC-32, validation with the same models, zipfile deflate)", ""]
+        lines += ["## Baseline (one process: SHA-256, CRC-32, the same checks as the workers, zipfile deflate)", ""]
+        lines += ["Strict JSON, duplicate keys, the models, step order and safety limits, in one pass.", ""]
         lines += ["| recipe | size | seconds | MB/s | records | load (1 min) |", "|---|---|---|---|---|---|"]
         for b in r["baseline"]:
             lines.append(

@@ -12,23 +12,23 @@ from operator import lt
 
 from circulion.contracts.events import ChunkSpan, StepIdRange, ValidationIssue
 from circulion.recipes.issue_log import IssueLog
+from circulion.recipes.plain_batches import plain_valid_steps
 from circulion.recipes.records import (
     check_document,
     check_header,
     check_step,
     is_blank,
     order_problem,
-    plain_valid_steps,
 )
 from circulion.recipes.safety import SafetyChecks
 from circulion.recipes.scanning import Record, RecordRun, records_at
 from circulion.recipes.strict_json import Problem
 
 PLAIN_BATCH = 64
-"""Records validated per pydantic-core call: large enough to amortise the call, small
-enough that a failed batch wastes little. 64 rather than 128 cut a chunk's CPU by 15 %
-(``python -m bench.chunk_worker``, same verdicts): past ~64 live models per window the
-cyclic GC's collections grow (with the GC off, 32-256 cost the same)."""
+"""Records decoded per batch call: large enough to amortise the call, small enough that a
+failed batch wastes little. With pydantic models 64 beat 128 by 15 % (the cyclic GC grew
+past ~64 live models); with the msgspec batch path 64 and 256 cost the same
+(``python -m bench.chunk_worker``, same verdicts), 512 more."""
 PLAIN_SMALLEST = 16
 """A failing window at most this large is checked record by record (dense problems)."""
 

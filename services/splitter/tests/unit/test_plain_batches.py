@@ -1,6 +1,6 @@
 """Runs of records checked in batches decide exactly as records checked one by one.
 
-The batch path (:func:`circulion.recipes.records.plain_valid_steps` through
+The batch path (:func:`circulion.recipes.plain_batches.plain_valid_steps` through
 :meth:`StreamChecker.check_run`) only skips work: whatever it accepts, the per-record
 path accepts with the same step ids, and any problem sends the group the per-record way.
 """
@@ -10,13 +10,11 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chalicelib.checking import StreamChecker
-from chalicelib.issues import IssueLog
-from chalicelib.scanning import RecordRun, records_at
-from circulion.contracts.events import ChunkSpan
 from circulion.recipes import examples
-from circulion.recipes.records import check_step, plain_valid_steps
+from circulion.recipes.plain_batches import plain_valid_steps
+from circulion.recipes.records import check_step
 from circulion.recipes.safety import SafetyChecks
+from circulion.testing.stream_runs import Outcome, checker_outcome
 
 SAFETY = SafetyChecks.model_validate(examples.HEADER["safety_checks"])
 LIMIT = 4096
@@ -95,18 +93,9 @@ def test_batches_decide_as_single_records(picks: list[int | bytes | tuple[bytes,
         assert one_by_one(lines) == [(i, []) for i in accepted]
 
 
-def check(lines: list[bytes], runs: bool, chunk: int = 1) -> tuple[int, object, list[object]]:
+def check(lines: list[bytes], runs: bool, chunk: int = 1) -> Outcome:
     """Outcome of a checker fed ``lines`` as one run, or record by record."""
-    issues = IssueLog(100, 1000)
-    start = 0 if chunk == 0 else 10
-    checker = StreamChecker(ChunkSpan(index=chunk, start=start, end=10**9), SAFETY, issues, LIMIT)
-    run = RecordRun(start, 1, b"\n".join(lines))
-    if runs:
-        checker.check_run(run)
-    else:
-        for record in records_at(run.lines(), run.offset, run.chunk_line, LIMIT):
-            checker.check(record)
-    return checker.record_count, checker.step_ids, issues.kept
+    return checker_outcome(lines, SAFETY, runs=runs, chunk=chunk, limit=LIMIT)
 
 
 @settings(max_examples=60, deadline=None)
