@@ -14,6 +14,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -31,7 +32,14 @@ from sizes import megabytes
 from support import Stack
 
 from circulion.adapters.object_store import S3ObjectStore
-from circulion.contracts.events import ChunkProcessed, ChunkProcessedPayload, ChunkSpan, ObjectRef, RecipeSplit
+from circulion.contracts.events import (
+    ChunkProcessed,
+    ChunkProcessedPayload,
+    ChunkSpan,
+    ObjectRef,
+    RecipeSplit,
+    StepIdRange,
+)
 from circulion.settings import RESOURCES
 
 pytestmark = pytest.mark.stack
@@ -183,6 +191,7 @@ def _put_recipe(
                 segment=ObjectRef(bucket=RESOURCES.work_bucket, key=key),
                 segment_size=len(segment),
                 record_count=piece.count(b"\n"),
+                step_ids=_step_ids_inside(piece) if kind == "stream" else None,
             )
         )
         position += len(piece)
@@ -192,6 +201,18 @@ def _put_recipe(
     split = template.split.model_copy(update={"payload": plan})
     messages = [split.follow(ChunkProcessed, p) for p in payloads]
     return split, messages, whole.hexdigest(), position
+
+
+_STEP_RECORD = re.compile(rb'\n\{"step_id": (\d+),')
+
+
+def _step_ids_inside(piece: bytes) -> StepIdRange | None:
+    """The step ids of the records that start inside ``piece``, as a worker reports them.
+
+    A stream whose chunks report no step at all is rejected ``no_steps`` by the merger.
+    """
+    ids = [int(m.group(1)) for m in _STEP_RECORD.finditer(piece)]
+    return StepIdRange(first=ids[0], last=ids[-1]) if ids else None
 
 
 def _check_archive(stack: Stack, merged: dict[str, Any], sha256: str, size: int, tmp_path: Path) -> None:
