@@ -11,9 +11,9 @@ from chalicelib import version_claims
 from chalicelib.dynamo_change import exact_update, guessed_update
 from chalicelib.dynamo_values import conditional_failed, dump, load, transient
 from chalicelib.errors import StoreConflict, VersionTaken
-from chalicelib.projection import Change, project
+from chalicelib.projection import Change, Projected, project
 from chalicelib.projection_guess import guess
-from chalicelib.projection_store import Projected, project_by_reading, record_by_reading, state_of
+from chalicelib.projection_store import project_by_reading, record_by_reading, state_of
 from chalicelib.recipe import Recipe, Status
 from chalicelib.recipe_item import RECIPE_SK, from_item, to_item, withdrawal_fields
 from chalicelib.store import ListQuery, Page, RecipeStore, decode_cursor, encode_cursor, name_pk, recipe_pk, tenant_pk

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from chalicelib.recipe import Artifact, Status, rank
+from chalicelib.recipe import Artifact, Recipe, Status, rank
 from chalicelib.timings import MILESTONE_OF_EVENT
 from circulion.contracts import (
     ChunkProcessed,
@@ -153,3 +153,13 @@ def _total_chunks(event: Envelope) -> int | None:
     if isinstance(event, ChunkProcessed):
         return event.payload.total_chunks
     return None
+
+
+@dataclass(frozen=True)
+class Projected:
+    """What projecting an event did."""
+
+    before: Recipe
+    """The record the change was computed from (as it was just before the write)."""
+    change: Change | None
+    """What was written; ``None`` when the event changed nothing."""

@@ -6,27 +6,16 @@ again if another write came between. The DynamoDB store first tries the one writ
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.errors import StoreConflict
-from chalicelib.projection import Change, State, affects_record, project
+from chalicelib.projection import Projected, State, affects_record, project
 from chalicelib.recipe import Recipe
 from chalicelib.store import RecipeStore
 from circulion.contracts import Envelope
 from circulion.errors import TransientError
 
 APPLY_ATTEMPTS = 5
-
-
-@dataclass(frozen=True)
-class Projected:
-    """What projecting an event did."""
-
-    before: Recipe
-    """The record the change was computed from (as it was just before the write)."""
-    change: Change | None
-    """What was written; ``None`` when the event changed nothing."""
 
 
 def state_of(recipe: Recipe) -> State:

@@ -15,15 +15,12 @@ import binascii
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from chalicelib.errors import InvalidRequest
-from chalicelib.projection import Change
+from chalicelib.projection import Change, Projected
 from chalicelib.recipe import Recipe, Status
 from circulion.contracts import Envelope
-
-if TYPE_CHECKING:
-    from chalicelib.projection_store import Projected
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
 from chalicelib.errors import StoreConflict, VersionTaken
-from chalicelib.projection import Change
-from chalicelib.projection_store import Projected, record_by_reading
+from chalicelib.projection import Change, Projected
+from chalicelib.projection_store import record_by_reading
 from chalicelib.recipe import Recipe, Status
 from chalicelib.store import ListQuery, Page, RecipeStore, created_sk, decode_cursor, encode_cursor, tenant_pk
 from chalicelib.upload_urls import PresignedRequest, UploadedPart, UploadUrls

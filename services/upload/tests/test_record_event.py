@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from moto import mock_aws
 
 from chalicelib.dynamo_store import DynamoRecipeStore
-from chalicelib.projection_store import Projected
+from chalicelib.projection import Projected
 from chalicelib.recipe import Recipe, Status
 from chalicelib.recipe_item import RECIPE_SK
 from chalicelib.store import recipe_pk

@@ -180,4 +180,3 @@ def test_merged_then_distributed_artifacts() -> None:
     assert change is not None and change.artifact is not None
     assert change.artifact.download_path == "/artifacts/acme/n/1.0.0/r.zip"
     assert _apply(State(Status.DISTRIBUTING), event).status is Status.DISTRIBUTED
-
