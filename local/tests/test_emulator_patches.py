@@ -26,6 +26,7 @@ HOT_PATHS = [
     "moto.sqs.models.Queue.approximate_number_of_messages_not_visible",
     "moto.sqs.models.Queue.approximate_number_of_messages_delayed",
     "moto.sqs.models.SQSBackend.send_message",
+    "moto.core.responses.method_names_from_class",
 ]
 FRONT = [
     *HOT_PATHS,
