@@ -28,8 +28,10 @@ HOT_PATHS = [
     "moto.sqs.models.SQSBackend.send_message",
     "moto.core.responses.method_names_from_class",
 ]
+UNTRACKED = "moto.core.common_models.BaseModel.__new__"
 FRONT = [
     *HOT_PATHS,
+    UNTRACKED,
     "moto.cloudfront.models.CloudFrontBackend.create_invalidation",
     "moto.cloudwatch.models.Statistics.get_statistics_for_type",
     "moto.s3.responses.S3Response.get_object",
@@ -50,6 +52,7 @@ FRONT = [
 ]
 DYNAMODB = [
     *HOT_PATHS,
+    UNTRACKED,
     "moto.dynamodb.responses.DynamoHandler.call_action",
     "moto.dynamodb.models.DynamoDBBackend.transact_write_items",
     "moto.dynamodb.models.table.Table.__deepcopy__",
