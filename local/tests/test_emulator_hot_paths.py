@@ -188,3 +188,19 @@ def test_a_key_query_pages_through_its_partition_only(clients: dict[str, Any]) -
         TableName=TABLE, KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "q-none"}}
     )
     assert empty["Items"] == []
+
+
+def test_the_method_names_of_a_handler_are_moto_s_own_and_listed_once() -> None:
+    from moto.core import responses
+    from moto.dynamodb.responses import DynamoHandler
+    from moto.sqs.responses import SQSResponse
+
+    from circulion_local.emulator import patches
+
+    remove_hot_path_costs()
+    moto_s_own = patches.original(responses, "method_names_from_class")
+    for handler in (DynamoHandler, SQSResponse):
+        names = responses.method_names_from_class(handler)
+        assert names == moto_s_own(handler)
+        assert "get_item" in names or "receive_message" in names
+        assert responses.method_names_from_class(handler) is names

@@ -26,9 +26,12 @@ HOT_PATHS = [
     "moto.sqs.models.Queue.approximate_number_of_messages_not_visible",
     "moto.sqs.models.Queue.approximate_number_of_messages_delayed",
     "moto.sqs.models.SQSBackend.send_message",
+    "moto.core.responses.method_names_from_class",
 ]
+UNTRACKED = "moto.core.common_models.BaseModel.__new__"
 FRONT = [
     *HOT_PATHS,
+    UNTRACKED,
     "moto.cloudfront.models.CloudFrontBackend.create_invalidation",
     "moto.cloudwatch.models.Statistics.get_statistics_for_type",
     "moto.s3.responses.S3Response.get_object",
@@ -49,6 +52,7 @@ FRONT = [
 ]
 DYNAMODB = [
     *HOT_PATHS,
+    UNTRACKED,
     "moto.dynamodb.responses.DynamoHandler.call_action",
     "moto.dynamodb.models.DynamoDBBackend.transact_write_items",
     "moto.dynamodb.models.table.Table.__deepcopy__",

@@ -115,7 +115,9 @@ def serve(socket_path: Path) -> None:
     class UnixSocketHandler(MotoRequestHandler):
         disable_nagle_algorithm = False  # TCP_NODELAY is no option of a Unix socket
 
-    app = DomainDispatcherApplication(create_backend_app)
+    from circulion_local.emulator.tally import tally_if_asked
+
+    app = tally_if_asked(DomainDispatcherApplication(create_backend_app), dynamodb=True)
     run_simple(f"unix://{socket_path}", 0, app, threaded=True, request_handler=UnixSocketHandler)
 
 

@@ -19,10 +19,16 @@ pipeline at ~1.7 recipes/s. What dominated, and what is done here (answers uncha
 * **SQS sends counting the queue** (~25 % with a backlog): ``send_message`` reads
   ``queue.attributes`` for one flag, which counts every message in the queue three times.
   A send no longer counts; GetQueueAttributes still does.
+* **Listing the handler's methods** (~6 % of a DynamoDB ``GetItem``, profiled 2026-12-02):
+  ``BaseResponse.call_action`` asks ``inspect.getmembers`` for every function of the
+  response class on every request, to see whether the action is one. The list is
+  remembered per class.
 
 Assumed: the backend that answers a host never changes while the server runs; moto modules
 import ``unix_time`` by name (so each loaded module's reference is rebound); ``send_message``
-reads the counts only through ``Queue.attributes``.
+reads the counts only through ``Queue.attributes``; ``moto.core.responses`` imports
+``method_names_from_class`` by name, and no response class gains an action method after
+the server starts answering (every patch is installed before).
 """
 
 from __future__ import annotations
@@ -138,6 +144,23 @@ def _zero_while_sending(counted: property) -> Callable[[Any], int]:
     return count
 
 
+def remember_method_names() -> None:
+    """``call_action``'s list of a response class's methods, computed once per class."""
+    from moto.core import responses
+
+    original: Callable[[type], list[str]] = patches.original(responses, "method_names_from_class")
+    known: dict[type, list[str]] = {}
+
+    def method_names_from_class(clazz: type) -> list[str]:
+        try:
+            return known[clazz]
+        except KeyError:
+            names = known[clazz] = original(clazz)
+            return names
+
+    patches.patch(responses, "method_names_from_class", method_names_from_class)
+
+
 def preload_backends() -> None:
     """Import the backends the stack uses now, so the clock patch reaches their modules."""
     import moto.cloudfront.models
@@ -162,3 +185,4 @@ def remove_hot_path_costs() -> None:
     log_only_failed_requests()
     read_the_clock_directly()
     send_without_counting()
+    remember_method_names()

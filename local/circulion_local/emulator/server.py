@@ -13,7 +13,8 @@ serves (:func:`install_front`, :func:`install_dynamodb`; every patch goes throug
 
 One module per patched behaviour: :mod:`.caller_references`, :mod:`.serialised`,
 :mod:`.transactions`, :mod:`.queries`, :mod:`.ranges`, :mod:`.object_bytes` (both
-through :mod:`.key_value`), :mod:`.multipart`, :mod:`.cloudwatch`, :mod:`.hot_paths`, and
+through :mod:`.key_value`), :mod:`.multipart`, :mod:`.cloudwatch`, :mod:`.hot_paths`,
+:mod:`.untracked_models`, and
 IAM's (:mod:`circulion_local.iam.enforcement`, :mod:`circulion_local.iam.resource_arns`).
 Answers are moto's own, but for what each module's docstring says.
 """
@@ -36,8 +37,10 @@ def install_dynamodb() -> None:
     from circulion_local.emulator.queries import read_only_the_partition
     from circulion_local.emulator.serialised import serialise_dynamodb
     from circulion_local.emulator.transactions import snapshot_items_not_tables
+    from circulion_local.emulator.untracked_models import stop_tracking_instances
 
     remove_hot_path_costs()
+    stop_tracking_instances()
     serialise_dynamodb()
     snapshot_items_not_tables()
     read_only_the_partition()
@@ -56,10 +59,12 @@ def install_front(dynamodb_socket: Path) -> None:
     from circulion_local.emulator.multipart import answer_no_such_upload
     from circulion_local.emulator.object_bytes import join_parts_once
     from circulion_local.emulator.ranges import serve_ranges_in_place
+    from circulion_local.emulator.untracked_models import stop_tracking_instances
     from circulion_local.iam.enforcement import enforce_identity_policies
     from circulion_local.iam.resource_arns import resolve_resource_arns
 
     remove_hot_path_costs()
+    stop_tracking_instances()
     honour_caller_references()
     answer_percentiles()
     serve_ranges_in_place()

@@ -5,6 +5,12 @@
 divides the difference over a scenario by its recipes: the emulator's work per recipe,
 by call. Off (and not installed) when the variable is unset. WSGI middleware around the
 front's dispatcher (:class:`TallyRequests`), outermost, so DynamoDB requests count too.
+
+Beside it, ``FILE`` with the suffix ``.cpu.json`` holds the CPU milliseconds the handling
+thread spent per operation (``time.thread_time``: what the request cost the process, not
+how long it waited for a core, so it can be compared across loads); the DynamoDB process
+writes its own pair (``.dynamodb.json``, :func:`dynamodb_tally_path`). That is how a
+per-request cost that grows with the stack's state is found (issue 21).
 """
 
 from __future__ import annotations
@@ -49,20 +55,37 @@ class Tally:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._counts: Counter[str] = Counter()
+        self._cpu_ms: Counter[str] = Counter()
         self._lock = threading.Lock()
         self._written = 0.0
 
-    def add(self, operation: str) -> None:
+    def add(self, operation: str, cpu_s: float = 0.0) -> None:
         with self._lock:
             self._counts[operation] += 1
+            self._cpu_ms[operation] += round(cpu_s * 1000)
             now = time.monotonic()
             if now - self._written < _WRITE_EVERY_S:
                 return
             self._written = now
-            snapshot = dict(self._counts)
-        partial = self._path.with_suffix(".partial")
-        partial.write_text(json.dumps(snapshot, sort_keys=True))
-        partial.replace(self._path)
+            snapshot, cpu = dict(self._counts), dict(self._cpu_ms)
+        _replace(self._path, snapshot)
+        _replace(cpu_path(self._path), cpu)
+
+
+def cpu_path(path: Path) -> Path:
+    """Where the tally at ``path`` keeps its CPU milliseconds per operation."""
+    return path.with_suffix(".cpu.json")
+
+
+def dynamodb_tally_path(path: Path) -> Path:
+    """The DynamoDB process's tally beside the front's at ``path``."""
+    return path.with_suffix(".dynamodb.json")
+
+
+def _replace(path: Path, counts: dict[str, int]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    partial.write_text(json.dumps(counts, sort_keys=True))
+    partial.replace(path)
 
 
 class TallyRequests:
@@ -73,11 +96,23 @@ class TallyRequests:
         self._tally = tally
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        self._tally.add(operation_of(environ))
-        return self._app(environ, start_response)
+        started = time.thread_time()
+        operation = operation_of(environ)
+        try:
+            return self._app(environ, start_response)
+        finally:
+            self._tally.add(operation, time.thread_time() - started)
 
 
-def tally_if_asked(app: Callable[[dict[str, Any], Any], Iterable[bytes]]) -> Callable[..., Iterable[bytes]]:
-    """``app`` behind :class:`TallyRequests` when ``CIRCULION_EMULATOR_TALLY`` is set, else ``app``."""
+def tally_if_asked(
+    app: Callable[[dict[str, Any], Any], Iterable[bytes]], *, dynamodb: bool = False
+) -> Callable[..., Iterable[bytes]]:
+    """``app`` behind :class:`TallyRequests` when ``CIRCULION_EMULATOR_TALLY`` is set, else ``app``.
+
+    ``dynamodb``: the DynamoDB process's, written beside the front's (:func:`dynamodb_tally_path`).
+    """
     target = os.environ.get(TALLY_ENV)
-    return TallyRequests(app, Tally(Path(target))) if target else app
+    if not target:
+        return app
+    path = dynamodb_tally_path(Path(target)) if dynamodb else Path(target)
+    return TallyRequests(app, Tally(path))
