@@ -14,23 +14,19 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
-import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError
 
 from circulion.settings import RESOURCES
-from circulion_local.ports import LOCAL_ACCESS_KEY, LOCAL_REGION, LOCAL_SECRET_KEY, LocalPorts
+from circulion_local.clients import local_client
+from circulion_local.emulator.tally import OBSERVER_APP_ID
+from circulion_local.ports import LocalPorts
 
 
 def client(ports: LocalPorts, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=ports.endpoint_url,
-        region_name=LOCAL_REGION,
-        aws_access_key_id=LOCAL_ACCESS_KEY,
-        aws_secret_access_key=LOCAL_SECRET_KEY,
-        config=Config(s3={"addressing_style": "path"}, max_pool_connections=20),
-    )
+    """A client of the benchmark's own: the emulator counts its requests apart from the pipeline's."""
+    config = Config(s3={"addressing_style": "path"}, max_pool_connections=20, user_agent_appid=OBSERVER_APP_ID)
+    return local_client(ports, service, config)
 
 
 class EventLog:

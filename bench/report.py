@@ -141,9 +141,18 @@ def _small_runs(r: dict[str, Any]) -> list[str]:
         top = list(requests.items())[:12]
         lines += [
             f"Emulator requests per recipe (as fast as the clients go, {flat['count']} + {flat['clients']} warm-up, "
-            f"all callers): **{sum(requests.values()):.1f}** — " + ", ".join(f"{op} {n}" for op, n in top) + ".",
+            f"the pipeline's callers): **{sum(requests.values()):.1f}** — "
+            + ", ".join(f"{op} {n}" for op, n in top)
+            + ".",
             "",
         ]
+        observer = flat.get("observer_requests_per_recipe") or {}
+        if observer:
+            lines += [
+                f"Left out of that figure: the benchmark's own requests (its lifecycle-event probe queue), "
+                f"{sum(observer.values()):.1f} per recipe.",
+                "",
+            ]
     return lines
 
 

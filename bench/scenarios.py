@@ -131,7 +131,7 @@ class Scenarios:
                 now.stack.ports, now.events, count, clients, self._timeout, rate_per_s=rate_per_s, prefix=key
             )
             usage = meter.stop(found["count"] + clients)  # the warm-up recipes count
-        self._file(key, f"{key} x{count}", found, usage)
+        self._file(key, f"{key} x{count}", found, usage, meter.observer_requests)
 
     def offered(self, rate_per_s: float, duration_s: float, warm: int) -> None:
         """Small documents offered at ``rate_per_s`` for ``duration_s`` (open loop)."""
@@ -141,11 +141,13 @@ class Scenarios:
             meter = UsageMeter(now.stack).start()
             found = offered.run_offered(now.stack.ports, now.events, rate_per_s, duration_s, self._timeout, warm=warm)
             usage = meter.stop(found["offered"] + warm)
-        self._file("offered", f"offered {rate_per_s:g}/s x{duration_s:g} s", found, usage)
+        self._file("offered", f"offered {rate_per_s:g}/s x{duration_s:g} s", found, usage, meter.observer_requests)
 
-    def _file(self, key: str, memory_key: str, found: dict[str, Any], usage: Usage) -> None:
+    def _file(self, key: str, memory_key: str, found: dict[str, Any], usage: Usage, observer: dict[str, int]) -> None:
         self._results["usage"][key] = usage.as_json()
         found["emulator_requests_per_recipe"] = per_recipe({}, usage.requests, usage.recipes)
+        # The benchmark's own requests (its event probe), left out of the pipeline's figure above.
+        found["observer_requests_per_recipe"] = per_recipe({}, observer, usage.recipes)
         found["load_1m"] = round(os.getloadavg()[0], 2)
         self._results[key] = found
         self._results["memory"][memory_key] = self._now.watch.peaks()

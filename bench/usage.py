@@ -19,6 +19,7 @@ from bench.bill import Usage
 from bench.stack import RunningStack
 from circulion_cli.client import CirculionClient
 from circulion_cli.transport import HttpResponse
+from circulion_local.emulator.tally import OBSERVER_PREFIX
 
 TALLY_LAG_S = 1.5
 """The emulator rewrites its tally once a second: wait this long for it to include a request."""
@@ -58,6 +59,17 @@ def grown(before: Mapping[str, int], after: Mapping[str, int]) -> dict[str, int]
     return {op: n - before.get(op, 0) for op, n in after.items() if n > before.get(op, 0)}
 
 
+def pipeline_and_observer(requests: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """The pipeline's requests, and the benchmark's own (its event probe, its state samples).
+
+    >>> pipeline_and_observer({"sqs ReceiveMessage": 3, "observer sqs ReceiveMessage": 2})
+    ({'sqs ReceiveMessage': 3}, {'sqs ReceiveMessage': 2})
+    """
+    pipeline = {op: n for op, n in requests.items() if not op.startswith(OBSERVER_PREFIX)}
+    observer = {op.removeprefix(OBSERVER_PREFIX): n for op, n in requests.items() if op.startswith(OBSERVER_PREFIX)}
+    return pipeline, observer
+
+
 class UsageMeter:
     """``start()`` before a scenario, ``stop(recipes)`` after it: what it used."""
 
@@ -67,6 +79,8 @@ class UsageMeter:
         self._offsets: dict[Path, int] = {}
         self._requests: dict[str, int] = {}
         self._api = (0, 0.0)
+        self.observer_requests: dict[str, int] = {}
+        """The benchmark's own requests in the last scenario, left out of its usage."""
 
     def start(self) -> UsageMeter:
         self._requests = self._stack.emulator_requests()
@@ -77,7 +91,7 @@ class UsageMeter:
     def stop(self, recipes: int) -> Usage:
         time.sleep(TALLY_LAG_S)
         after = self._stack.emulator_requests()
-        requests = grown(self._requests, after)
+        requests, self.observer_requests = pipeline_and_observer(grown(self._requests, after))
         lambda_ms: dict[str, float] = {}
         invocations: dict[str, int] = {}
         log_bytes = 0

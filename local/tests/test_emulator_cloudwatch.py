@@ -35,9 +35,7 @@ def _client(emulator: Emulator, service: str) -> Any:
 def test_every_alarm_and_the_dashboard_of_the_template_are_provisioned(emulator: Emulator, tmp_path: Path) -> None:
     stack = provision_stack(emulator.endpoint_url, TEMPLATE_PATH, provisioning_parameters(emulator.ports, tmp_path))
     template = load_template(TEMPLATE_PATH)
-    declared = {
-        r.properties["AlarmName"] for r in template.resources.values() if r.type == "AWS::CloudWatch::Alarm"
-    }
+    declared = {r.properties["AlarmName"] for r in template.resources.values() if r.type == "AWS::CloudWatch::Alarm"}
     cloudwatch = _client(emulator, "cloudwatch")
     alarms = {a["AlarmName"]: a for a in cloudwatch.describe_alarms(MaxRecords=100)["MetricAlarms"]}
     assert declared <= set(alarms)

@@ -144,6 +144,19 @@ def test_tally_names_each_request(environ: dict[str, Any], operation: str) -> No
     assert operation_of(environ) == operation
 
 
+def test_tally_counts_an_observers_requests_apart() -> None:
+    sqs = "AWS4-HMAC-SHA256 Credential=k/20261122/us-east-1/sqs/aws4_request"
+    agent = "Boto3/1.44.5 md/Botocore#1.44.5 cfg/retry-mode#standard app/circulion-observer Botocore/1.44.5"
+    observed = _environ(HTTP_AUTHORIZATION=sqs, HTTP_X_AMZ_TARGET="AmazonSQS.ReceiveMessage", HTTP_USER_AGENT=agent)
+    assert operation_of(observed) == "observer sqs ReceiveMessage"
+    another = _environ(
+        HTTP_AUTHORIZATION=sqs,
+        HTTP_X_AMZ_TARGET="AmazonSQS.ReceiveMessage",
+        HTTP_USER_AGENT=agent.replace("observer", "observers"),
+    )
+    assert operation_of(another) == "sqs ReceiveMessage"
+
+
 def test_tally_reads_a_form_action_and_leaves_the_body_readable() -> None:
     body = b"Action=Publish&TopicArn=arn"
     environ = _environ(

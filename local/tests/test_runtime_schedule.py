@@ -40,4 +40,3 @@ def test_rate_fires_one_period_after_creation_and_then_every_period() -> None:
 def test_cron_is_refused_with_a_clear_error(expression: str) -> None:
     with pytest.raises(ScheduleError, match="cron schedules are not run locally"):
         parse_schedule(expression)
-

@@ -29,8 +29,21 @@ from urllib.parse import parse_qs
 TALLY_ENV = "CIRCULION_EMULATOR_TALLY"
 _WRITE_EVERY_S = 1.0
 
+OBSERVER_APP_ID = "circulion-observer"
+"""The SDK app id (``Config(user_agent_appid=...)``) of a client that watches the stack
+rather than being part of it (the benchmark's event probe, its state sampler)."""
+OBSERVER_PREFIX = "observer "
+"""Prefix of the counters of an observer's requests, so a measurement leaves its own out."""
+
 
 def operation_of(environ: dict[str, Any]) -> str:
+    """``service operation`` of one request (``observer service operation`` for an observer's)."""
+    observed = _service_operation(environ)
+    agent = str(environ.get("HTTP_USER_AGENT", ""))
+    return OBSERVER_PREFIX + observed if f"app/{OBSERVER_APP_ID}" in agent.split() else observed
+
+
+def _service_operation(environ: dict[str, Any]) -> str:
     """``service operation`` of one request, from its signature, target, form body or method."""
     auth = str(environ.get("HTTP_AUTHORIZATION", ""))
     service = auth.split("Credential=", 1)[1].split("/")[3] if "Credential=" in auth else "unsigned"
