@@ -14,7 +14,6 @@ import importlib.util
 import json
 import os
 import random
-import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
+from merger_inputs import asset, ndjson, step_ids_inside
 from sizes import megabytes
 from support import Stack
 
@@ -38,7 +38,6 @@ from circulion.contracts.events import (
     ChunkSpan,
     ObjectRef,
     RecipeSplit,
-    StepIdRange,
 )
 from circulion.settings import RESOURCES
 
@@ -191,7 +190,7 @@ def _put_recipe(
                 segment=ObjectRef(bucket=RESOURCES.work_bucket, key=key),
                 segment_size=len(segment),
                 record_count=piece.count(b"\n"),
-                step_ids=_step_ids_inside(piece) if kind == "stream" else None,
+                step_ids=step_ids_inside(piece) if kind == "stream" else None,
             )
         )
         position += len(piece)
@@ -201,18 +200,6 @@ def _put_recipe(
     split = template.split.model_copy(update={"payload": plan})
     messages = [split.follow(ChunkProcessed, p) for p in payloads]
     return split, messages, whole.hexdigest(), position
-
-
-_STEP_RECORD = re.compile(rb'\n\{"step_id": (\d+),')
-
-
-def _step_ids_inside(piece: bytes) -> StepIdRange | None:
-    """The step ids of the records that start inside ``piece``, as a worker reports them.
-
-    A stream whose chunks report no step at all is rejected ``no_steps`` by the merger.
-    """
-    ids = [int(m.group(1)) for m in _STEP_RECORD.finditer(piece)]
-    return StepIdRange(first=ids[0], last=ids[-1]) if ids else None
 
 
 def _check_archive(stack: Stack, merged: dict[str, Any], sha256: str, size: int, tmp_path: Path) -> None:
@@ -280,42 +267,12 @@ def test_archive_of_edge_sizes(stack: Stack, scenario: ModuleType, sizes: list[i
     _merge(stack, scenario, (rng.randbytes(n) for n in sizes), len(sizes), CHUNK, tmp_path)
 
 
-def _asset(total: int, chunk: int) -> tuple[Iterator[bytes], int]:
-    """Incompressible chunks, generated one at a time: whole segments are copied server-side."""
-    block = random.Random(7).randbytes(MIB)
-    repeated = block * (chunk // MIB + 1)
-    starts = range(0, total, chunk)
-    return ((repeated[: min(chunk, total - s)] for s in starts), len(starts))
-
-
-def _ndjson(total: int, chunk: int) -> tuple[Iterator[bytes], int]:
-    """A step stream cut at arbitrary byte offsets; compresses ~20x, so segments are coalesced."""
-    line = b'{"step_id": %d, "action": "unscrew", "params": {"torque_nm": 1.2, "screw": "M4"}}\n'
-    starts = range(0, total, chunk)
-
-    def pieces() -> Iterator[bytes]:
-        buffer, step = b"", 0
-        for start in starts:
-            want = min(chunk, total - start)
-            parts = [buffer]
-            have = len(buffer)
-            while have < want:
-                parts.append(line % step)
-                have += len(parts[-1])
-                step += 1
-            joined = b"".join(parts)
-            buffer = joined[want:]
-            yield joined[:want]
-
-    return pieces(), len(starts)
-
-
 @pytest.mark.parametrize("kind", ["asset", "stream"])
 def test_several_hundred_mb_merge_in_bounded_memory(
     stack: Stack, scenario: ModuleType, kind: str, tmp_path: Path, record_property: Any
 ) -> None:
     total = megabytes("merger", quick=40, full=300) * MIB
-    pieces, count = _asset(total, 8 * MIB) if kind == "asset" else _ndjson(total, 8 * MIB)
+    pieces, count = asset(total, 8 * MIB) if kind == "asset" else ndjson(total, 8 * MIB)
     merged, peak_mib, seconds = _merge(stack, scenario, pieces, count, 8 * MIB, tmp_path, kind=kind)
     size_mb = merged["payload"]["artifact"]["size_bytes"] / MIB
     record_property("merger_peak_rss_mib", peak_mib)
@@ -327,7 +284,7 @@ def test_several_hundred_mb_merge_in_bounded_memory(
 @pytest.mark.slow
 def test_zip64_archive_over_4_gib(stack: Stack, scenario: ModuleType, tmp_path: Path) -> None:
     total = 4 * 1024 * MIB + 3 * MIB
-    pieces, count = _asset(total, 64 * MIB)
+    pieces, count = asset(total, 64 * MIB)
     merged, peak_mib, _ = _merge(stack, scenario, pieces, count, 64 * MIB, tmp_path)
     assert merged["payload"]["artifact"]["size_bytes"] > 0xFFFFFFFF
     print(f"\nZIP64: merger peak RSS {peak_mib} MiB")
