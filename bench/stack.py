@@ -15,7 +15,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from circulion_local.emulator.tally import TALLY_ENV
+from circulion_local.port_check import taken_ports
 from circulion_local.ports import LocalPorts
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,21 +42,6 @@ class RunningStack:
         with contextlib.suppress(OSError, ValueError):
             return dict(json.loads((self.state_dir / TALLY_FILE).read_text()))
         return {}
-
-
-def taken_ports(ports: LocalPorts) -> list[str]:
-    """The stack's TCP ports something already listens on (another stack whose offset overlaps).
-
-    The runtime waits for its API server's port to answer, so a port held by another stack
-    would look like a started API and every upload would reach the wrong server.
-    """
-    taken = []
-    for name in ("emulator", "api", "issuer", "edge"):
-        port = getattr(ports, name)
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                taken.append(f"{name} {port}")
-    return taken
 
 
 def _default_sigint() -> None:

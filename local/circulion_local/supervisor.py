@@ -27,6 +27,7 @@ from circulion_local import edge, issuer, xray_daemon
 from circulion_local.banner import banner
 from circulion_local.iam.function_roles import FunctionRoles, lambda_names, without_credentials
 from circulion_local.iam.sessions import RoleSession
+from circulion_local.port_check import refuse_taken_ports
 from circulion_local.ports import LOCAL_REGION, LocalPorts, Stoppable
 from circulion_local.ready_file import (
     READY_LINE,
@@ -94,6 +95,7 @@ class Supervisor:
 
     def start(self) -> None:
         ports = self.options.ports
+        refuse_taken_ports(ports, attach_emulator=self.options.attach_emulator)
         self._start_emulator_and_provision()
         self._start_metrics_forwarder()
         self._start_auxiliary()

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bench.stack import local_stack, taken_ports
+from bench.stack import local_stack
+from circulion_local.port_check import taken_ports
 from circulion_local.ports import API_PORT, LocalPorts
 
 
