@@ -21,75 +21,20 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import jwt
 import pytest
-from api import UploadApi, dev_token, http
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from api import UploadApi, http
+from hostile_content_cases import ASSET, CONTENT_CASES, JSON
 from soak_checks import MIB, Case, archive_member_sha256, assert_kept_and_tagged, error_codes, upload, wait_terminal
 from support import Stack
 
 from circulion.cdn_signing import load_signer
-from circulion.recipes.examples import HEADER, document, line, step, stream_lines
+from circulion.recipes.examples import document
 from circulion.settings import RESOURCES
 
 pytestmark = pytest.mark.stack
-
-JSON, NDJSON, ASSET = "application/json", "application/x-ndjson", "application/octet-stream"
-
-
-def _stream(*records: bytes) -> bytes:
-    return line(HEADER) + b"".join(records)
-
-
-def _doc_with_step(raw_step: bytes) -> bytes:
-    doc = json.dumps({**HEADER, "steps": ["__STEP__"]}).encode()
-    return doc.replace(b'"__STEP__"', raw_step)
-
-
-_STEP = json.dumps(step(1)).encode()  # an unscrew step: {"torque_nm": 2.5, ...}
-assert b"2.5" in _STEP
-_DEEP = b'{"a":' * 100_000 + b"1" + b"}" * 100_000
-_LONG_TARGET = json.dumps({**step(2), "target": "x" * (50 * MIB)}).encode() + b"\n"
-
-CONTENT_CASES: list[Case] = [
-    Case("truncated-json", JSON, json.dumps(document(6)).encode()[:-9], "REJECTED", frozenset({"invalid_json"})),
-    Case("truncated-ndjson", NDJSON, b"".join(stream_lines(20))[:-15], "REJECTED", frozenset({"invalid_json"})),
-    Case("invalid-utf8-json", JSON, _doc_with_step(_STEP.replace(b"part-1", b"p\xff\xfe")), "REJECTED",
-         frozenset({"not_utf8"})),
-    Case("invalid-utf8-ndjson", NDJSON, _stream(line(step(1)), _STEP.replace(b"part-1", b"\xc3\x28") + b"\n"),
-         "REJECTED", frozenset({"not_utf8"})),
-    Case("bom-json", JSON, b"\xef\xbb\xbf" + json.dumps(document(3)).encode(), "REJECTED",
-         frozenset({"bom_not_allowed"})),
-    Case("bom-ndjson", NDJSON, b"\xef\xbb\xbf" + b"".join(stream_lines(3)), "REJECTED", frozenset({"bom_not_allowed"})),
-    Case("crlf-ndjson", NDJSON, b"".join(stream_lines(30)).replace(b"\n", b"\r\n")),
-    Case("crlf-json", JSON, json.dumps(document(4), indent=2).replace("\n", "\r\n").encode()),
-    Case("single-50mb-line-ndjson", NDJSON, _stream(line(step(1)), _LONG_TARGET), "REJECTED",
-         frozenset({"record_too_long"})),
-    Case("single-50mb-line-json", JSON, _doc_with_step(_LONG_TARGET.rstrip()), "REJECTED",
-         frozenset({"document_too_large"})),
-    Case("nested-100k-json", JSON, _doc_with_step(_DEEP), "REJECTED", frozenset({"too_deeply_nested"})),
-    Case("nested-100k-ndjson", NDJSON, _stream(line(step(1)), _DEEP + b"\n"), "REJECTED",
-         frozenset({"too_deeply_nested"})),
-    Case("duplicate-keys-json", JSON, _doc_with_step(b'{"step_id": 1, "step_id": 2, "action": "cut"}'), "REJECTED",
-         frozenset({"duplicate_key"})),
-    Case("duplicate-keys-ndjson", NDJSON, _stream(line(step(1)), b'{"step_id":2,"step_id":3,"action":"cut"}\n'),
-         "REJECTED", frozenset({"duplicate_key"})),
-    Case("number-beyond-float-json", JSON, _doc_with_step(_STEP.replace(b"2.5", b"1e400")), "REJECTED",
-         frozenset({"number_out_of_range"})),
-    Case("integer-5000-digits-ndjson", NDJSON, _stream(_STEP.replace(b"2.5", b"9" * 5000) + b"\n"), "REJECTED",
-         frozenset({"number_out_of_range"})),
-    Case("nan-json", JSON, _doc_with_step(_STEP.replace(b"2.5", b"NaN")), "REJECTED",
-         frozenset({"non_finite_number"})),
-    Case("infinity-ndjson", NDJSON, _stream(_STEP.replace(b"2.5", b"-Infinity") + b"\n"), "REJECTED",
-         frozenset({"non_finite_number"})),
-    Case("checksum-lie", JSON, json.dumps(document(2)).encode(), "REJECTED", frozenset({"checksum_mismatch"}),
-         declared_sha256=hashlib.sha256(b"not this").hexdigest()),
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -206,49 +151,6 @@ def test_a_token_for_another_tenant_sees_nothing(stack: Stack, distributed: dict
         assert got.status == 404, (method, path, got.status, got.body)
     listed = other.request("GET", "/recipes")
     assert listed.status == 200 and listed.body["recipes"] == []
-
-
-def _claims(token: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    return jwt.get_unverified_header(token), jwt.decode(token, options={"verify_signature": False})
-
-
-def _tokens(stack: Stack) -> Iterator[tuple[str, str, str]]:
-    """(label, token, expected error code)."""
-    good = dev_token(stack.ports, "acme")
-    header, claims = _claims(good)
-    yield "expired", dev_token(stack.ports, "acme", ttl_s=-600), "token_expired"
-    yield "alg-none", jwt.encode(claims, None, algorithm="none"), "invalid_token"
-    stranger = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = stranger.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    )
-    yield (
-        "other-key-same-kid",
-        jwt.encode(claims, pem, algorithm="RS256", headers={"kid": header["kid"]}),
-        "invalid_token",
-    )
-    yield "other-key-unknown-kid", jwt.encode(claims, pem, algorithm="RS256", headers={"kid": "nope"}), "invalid_token"
-    yield (
-        "hs256-with-public-key",
-        jwt.encode(claims, "s" * 32, algorithm="HS256", headers={"kid": header["kid"]}),
-        "invalid_token",
-    )
-    yield "tampered-tenant", _tamper(good), "invalid_token"
-    yield "garbage", "not.a.token", "invalid_token"
-
-
-def _tamper(token: str) -> str:
-    head, payload, signature = token.split(".")
-    claims = json.loads(jwt.utils.base64url_decode(payload))
-    claims = {k: ("victim" if "tenant" in k else v) for k, v in claims.items()}
-    forged = jwt.utils.base64url_encode(json.dumps(claims).encode()).decode()
-    return f"{head}.{forged}.{signature}"
-
-
-def test_bad_tokens_are_401_with_a_reason(stack: Stack) -> None:
-    for label, token, code in _tokens(stack):
-        got = UploadApi(stack.ports.api_url, token).request("GET", "/recipes")
-        assert got.status == 401 and got.error_code == code, (label, got.status, got.body)
 
 
 def _fetch(url: str) -> int:

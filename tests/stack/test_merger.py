@@ -54,12 +54,17 @@ def _load_merger() -> ModuleType:
         pytest.skip("another service's chalicelib is loaded in this process")
     if str(MERGER) not in sys.path:
         sys.path.insert(0, str(MERGER))
-    spec = importlib.util.spec_from_file_location("merger_scenario", MERGER / "tests" / "scenario.py")
+    # Loaded as a package of its own name (``tests`` here is this repo's): scenario.py
+    # imports its sibling modules relatively.
+    tests = MERGER / "tests"
+    spec = importlib.util.spec_from_file_location(
+        "merger_tests", tests / "__init__.py", submodule_search_locations=[str(tests)]
+    )
     assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["merger_scenario"] = module
-    spec.loader.exec_module(module)
-    return module
+    package = importlib.util.module_from_spec(spec)
+    sys.modules["merger_tests"] = package
+    spec.loader.exec_module(package)
+    return importlib.import_module("merger_tests.scenario")
 
 
 @pytest.fixture(scope="module")

@@ -1,20 +1,14 @@
-"""Recipes built from real deflate segments, and the coordinator's stateful test machine.
+"""The coordinator's stateful test machine, with the recipes and handler seams it drives.
 
 Imports only ``chalicelib`` and ``circulion`` so both the unit tests (fakes) and the
-stack test (the emulator, loading this file by path) drive the same machine.
+stack test (the emulator, loading this package by path) drive the same machine.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 import random
-import uuid
-import zipfile
-import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
 
 from hypothesis import event
 from hypothesis import strategies as st
@@ -23,157 +17,29 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from chalicelib import handlers, sweeping
 from chalicelib.deps import Deps
 from chalicelib.ledger import JobState
-from circulion.adapters.object_store import ObjectStore
 from circulion.contracts.envelope import Envelope
-from circulion.contracts.events import (
-    ChunkProcessed,
-    ChunkProcessedPayload,
-    ChunkSpan,
-    ObjectRef,
-    ProcessChunk,
-    RecipeDescription,
-    RecipeKind,
-    RecipeMerged,
-    RecipeSplit,
-    RecipeSplitPayload,
-    StepIdRange,
-)
+from circulion.contracts.events import ProcessChunk, RecipeMerged, RecipeSplit
 from circulion.errors import TransientError
 
-WORK_BUCKET = "circulion-work"
-ARTIFACTS_BUCKET = "circulion-artifacts"
+# Relative, so this works both as ``tests.scenario`` (the unit tests) and as the package
+# the stack test loads by path.
+from .handler_seams import CHECKPOINTS, Captured, Clock, CrashSwitch, SimulatedCrash
+from .recipes import ARTIFACTS_BUCKET, WORK_BUCKET, Recipe, extracted, make_recipe, segment
 
-
-@dataclass(frozen=True)
-class Recipe:
-    """An uploaded file cut into chunks whose segments are in the work bucket."""
-
-    recipe_id: str
-    tenant_id: str
-    data: bytes
-    split: RecipeSplit
-    chunks: tuple[ChunkProcessed, ...]
-
-    def chunk(self, index: int) -> ChunkProcessed:
-        return self.chunks[index]
-
-
-def segment(data: bytes, last: bool, level: int = 6) -> bytes:
-    """A raw-deflate segment as a worker writes it: full flush, or finish for the last."""
-    compressor = zlib.compressobj(level, zlib.DEFLATED, -15)
-    return compressor.compress(data) + compressor.flush(zlib.Z_FINISH if last else zlib.Z_FULL_FLUSH)
-
-
-def make_recipe(
-    store: ObjectStore,
-    data: bytes,
-    chunk_size: int,
-    *,
-    kind: RecipeKind = "asset",
-    content_type: str = "application/octet-stream",
-    name: str = "arm-disassembly",
-    tenant_id: str = "acme",
-    step_ids: Callable[[int], StepIdRange | None] | None = None,
-) -> Recipe:
-    """Cut ``data`` like the splitter, write real segments to ``store``, build the messages."""
-    recipe_id = uuid.uuid4().hex
-    total = max(1, -(-len(data) // chunk_size))
-    description = RecipeDescription(
-        name=name,
-        version="1.0.0",
-        content_type=content_type,
-        size_bytes=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
-    )
-    source = ObjectRef(bucket="circulion-uploads", key=f"incoming/{tenant_id}/{recipe_id}")
-    plan = RecipeSplitPayload(recipe=description, kind=kind, source=source, total_chunks=total, chunk_size=chunk_size)
-    split = RecipeSplit(recipe_id=recipe_id, tenant_id=tenant_id, payload=plan)
-    chunks = []
-    for index in range(total):
-        start, end = index * chunk_size, min(len(data), (index + 1) * chunk_size)
-        piece = data[start:end]
-        compressed = segment(piece, last=index == total - 1)
-        key = f"segments/{recipe_id}/{index:06d}.deflate"
-        store.put_bytes(WORK_BUCKET, key, compressed)
-        payload = ChunkProcessedPayload(
-            chunk=ChunkSpan(index=index, start=start, end=end),
-            total_chunks=total,
-            sha256=hashlib.sha256(piece).hexdigest(),
-            crc32=zlib.crc32(piece),
-            segment=ObjectRef(bucket=WORK_BUCKET, key=key),
-            segment_size=len(compressed),
-            record_count=piece.count(b"\n"),
-            step_ids=step_ids(index) if step_ids else None,
-        )
-        chunks.append(split.follow(ChunkProcessed, payload))
-    return Recipe(recipe_id, tenant_id, data, split, tuple(chunks))
-
-
-def extracted(archive: bytes) -> tuple[zipfile.ZipFile, bytes]:
-    """The archive opened, and its recipe entry's bytes (CRC checked by ``zipfile``)."""
-    zf = zipfile.ZipFile(io.BytesIO(archive))
-    recipe_entry = next(n for n in zf.namelist() if n != "manifest.json")
-    return zf, zf.read(recipe_entry)
-
-
-# --- the stateful test ----------------------------------------------------------------
-
-
-class SimulatedCrash(BaseException):
-    """The process died here: nothing after runs, the message stays in its queue.
-
-    A ``BaseException`` so no ``except Exception`` cleanup runs, as in a real crash.
-    """
-
-
-CHECKPOINTS = ("recorded", "lease_taken", "part_written", "archive_written", "committed", "segments_deleted")
-
-
-@dataclass
-class Clock:
-    now: float = 1_700_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@dataclass
-class CrashSwitch:
-    """The checkpoint seam: crashes once at an armed point, or runs another delivery there
-    (a second invocation overlapping the first), and checks leases never overlap."""
-
-    armed: str | None = None
-    crashes: int = 0
-    interleave: tuple[str, Callable[[], None]] | None = None
-    frames: list[list[bool]] = field(default_factory=list)
-    overlaps: int = 0
-
-    def __call__(self, point: str) -> None:
-        if point == "lease_taken" and self.frames:
-            if any(f[0] for f in self.frames[:-1]):
-                self.overlaps += 1  # two invocations merging the same recipe at once
-            self.frames[-1][0] = True
-        if point == self.armed:
-            self.armed = None
-            self.crashes += 1
-            raise SimulatedCrash(point)
-        if self.interleave is not None and self.interleave[0] == point:
-            _, other = self.interleave
-            self.interleave = None
-            other()
-
-
-@dataclass
-class Captured:
-    """What the handlers published or sent, in order."""
-
-    messages: list[Envelope] = field(default_factory=list)
-
-    def publish(self, messages: object) -> None:
-        self.messages.extend(messages)  # type: ignore[arg-type]
-
-    def send(self, tasks: object) -> None:
-        self.messages.extend(tasks)  # type: ignore[arg-type]
+__all__ = [
+    "ARTIFACTS_BUCKET",
+    "CHECKPOINTS",
+    "WORK_BUCKET",
+    "Captured",
+    "Clock",
+    "CoordinatorMachine",
+    "CrashSwitch",
+    "Recipe",
+    "SimulatedCrash",
+    "extracted",
+    "make_recipe",
+    "segment",
+]
 
 
 class CoordinatorMachine(RuleBasedStateMachine):
