@@ -22,8 +22,8 @@ import pytest
 from api import UploadApi
 from botocore.config import Config
 from botocore.exceptions import ClientError
+from cli_support import cli_json, operator_env
 from support import Stack
-from test_poison import _cli
 
 from circulion.recipes.examples import document
 from circulion.settings import RESOURCES
@@ -142,11 +142,11 @@ def test_a_missing_action_dead_letters_the_record_and_fails_the_recipe_until_red
         failed = api.wait_for_status(recipe_id, {"FAILED", "DISTRIBUTED"}, timeout=180, fail=pytest.fail)
         assert failed["status"] == "FAILED", failed
         assert any(e["code"] == "access_denied" and action in e["message"] for e in failed["errors"]), failed
-        letters = _cli(stack, "dlq", "list", "--recipe", recipe_id)
+        letters = cli_json(operator_env(stack), "dlq", "list", "--recipe", recipe_id)
         assert letters and all(letter["queue"] == dlq for letter in letters), letters
         assert all(letter["failed_function"] == function for letter in letters)
         assert all(f"access_denied: {action} on arn:" in letter["failure_reason"] for letter in letters), letters
-    report = _cli(stack, "dlq", "redrive", "--recipe", recipe_id)
+    report = cli_json(operator_env(stack), "dlq", "redrive", "--recipe", recipe_id)
     assert {m["recipe_id"] for m in report["moved"]} == {recipe_id} and not report["failed"]
     if completes:
         api.wait_for_status(recipe_id, {"DISTRIBUTED"}, timeout=180, fail=pytest.fail)
