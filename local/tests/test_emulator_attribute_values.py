@@ -96,7 +96,7 @@ def test_items_converted_from_moto_types_serialise_to_the_same_bytes(item: dict[
 
 def _wire(value: Any) -> Any:
     """``value`` as a request carries it (binary base64-encoded), which is what ``DynamoType`` keeps."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "B":
         return {"B": base64.b64encode(inner).decode()}
     if kind == "BS":

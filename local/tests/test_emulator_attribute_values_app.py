@@ -36,7 +36,9 @@ UPDATE = {
     "ExpressionAttributeValues": {":t": {"S": "next"}, ":one": {"N": "1"}},
 }
 PROJECTED = {"ExpressionAttributeNames": {"#m": "nested", "#b": "blob", "#n": "names"}}
+PK = KEY["pk"]
 NOT_THERE = "attribute_not_exists(pk)"
+FAILING = {"ConditionExpression": NOT_THERE, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
 
 
 def _requests() -> list[tuple[str, dict[str, Any]]]:
@@ -45,18 +47,21 @@ def _requests() -> list[tuple[str, dict[str, Any]]]:
         ("PutItem", put),
         ("GetItem", {"TableName": TABLE, "Key": KEY}),
         ("GetItem", {"TableName": TABLE, "Key": KEY, "ProjectionExpression": "#m.inner[1], #b, #n", **PROJECTED}),
-        ("Query", {"TableName": TABLE, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": KEY["pk"]}}),
+        ("Query", {"TableName": TABLE, "KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": {":p": PK}}),
         ("Scan", {"TableName": TABLE}),
         ("BatchGetItem", {"RequestItems": {TABLE: {"Keys": [KEY]}}}),
-        *[("UpdateItem", {**UPDATE, "ReturnValues": given}) for given in ("ALL_NEW", "ALL_OLD", "UPDATED_OLD", "UPDATED_NEW")],
-        ("PutItem", {**put, "ConditionExpression": NOT_THERE, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
-        ("UpdateItem", {**UPDATE, "ConditionExpression": NOT_THERE, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}),
+        *[
+            ("UpdateItem", {**UPDATE, "ReturnValues": given})
+            for given in ("ALL_NEW", "ALL_OLD", "UPDATED_OLD", "UPDATED_NEW")
+        ],
+        ("PutItem", {**put, **FAILING}),
+        ("UpdateItem", {**UPDATE, **FAILING}),
         ("UpdateItem", {**UPDATE, "ConditionExpression": NOT_THERE}),
         (
             "TransactWriteItems",
             {
                 "TransactItems": [
-                    {"Update": {**UPDATE, "ConditionExpression": NOT_THERE, "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+                    {"Update": {**UPDATE, **FAILING}},
                     {"Put": {"TableName": TABLE, "Item": {**ITEM, "sk": {"S": "other"}}}},
                 ]
             },
@@ -76,7 +81,8 @@ def _answers(region: str) -> list[tuple[int, bytes]]:
     }
     definitions = [{"AttributeName": name, "AttributeType": "S"} for name in KEY]
     schema = [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
-    table = {"TableName": TABLE, "KeySchema": schema, "AttributeDefinitions": definitions, "BillingMode": "PAY_PER_REQUEST"}
+    table = {"TableName": TABLE, "KeySchema": schema, "AttributeDefinitions": definitions}
+    table["BillingMode"] = "PAY_PER_REQUEST"
     answers = []
     for operation, body in [("CreateTable", table), *_requests()]:
         answer = client.post(

@@ -76,13 +76,13 @@ def attribute_value(value: Any, base64: Callable[[Any], str]) -> dict[str, Any]:
         member = value.get(name)
         if member is None:
             continue
-        if name == "S" or name == "N":
+        if name in ("S", "N"):
             serialised[name] = string(member)
         elif name == "M":
             serialised[name] = _map(member, base64)
         elif name == "L":
             serialised[name] = [None if item is None else attribute_value(item, base64) for item in member]
-        elif name == "SS" or name == "NS":
+        elif name in ("SS", "NS"):
             serialised[name] = [string(item) for item in member]
         elif name == "B":
             serialised[name] = base64(member)
