@@ -11,10 +11,12 @@ Here an ``AttributeValue`` that is a plain dict, whose keys are all members, is 
 the way the walker would convert it: members in the shape's order, ``None`` members left
 out, strings as moto's JSON serialiser turns them into strings, blobs base64-encoded, lists
 and maps member by member (a ``None`` list item stays ``None``, a ``None`` map value is left
-out). So the response dict, and the JSON bytes ``json.dumps`` makes of it, are the same.
-Anything else (a moto object, a key that is not a member, an empty map key, a response
-transformer registered) goes the walker's way: errors carry moto objects, so their bodies
-are moto's own.
+out). So the response dict, and the JSON bytes ``json.dumps`` makes of it, are the same
+(byte for byte, tested against moto's walker: local/tests/test_emulator_attribute_values*.py),
+errors included: a failed condition's ``Item`` and a cancelled transaction's reasons carry
+such dicts too. Anything else (a moto object, a key that is not a member, an empty map key,
+a response transformer registered) goes the walker's way. After the patch the serialiser
+was ~9 % of the same profile.
 
 Assumed: ``JSONSerializer`` serialises structures through ``_serialize_type_structure``, the
 picker finds a dict member by its name first when no other member name is a key, strings go
