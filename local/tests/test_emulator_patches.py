@@ -58,6 +58,7 @@ DYNAMODB = [
     "moto.dynamodb.models.table.Table.__deepcopy__",
     "moto.dynamodb.models.table.Table.query",
     "moto.dynamodb.models.table.Table.all_items",
+    "moto.core.serialize.JSONSerializer._serialize_type_structure",
 ]
 _INSTALL = """
 import json, sys

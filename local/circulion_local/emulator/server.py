@@ -33,6 +33,7 @@ WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 def install_dynamodb() -> None:
     """The DynamoDB process's patches."""
+    from circulion_local.emulator.attribute_values import serialise_attribute_values_directly
     from circulion_local.emulator.hot_paths import remove_hot_path_costs
     from circulion_local.emulator.queries import read_only_the_partition
     from circulion_local.emulator.serialised import serialise_dynamodb
@@ -44,6 +45,7 @@ def install_dynamodb() -> None:
     serialise_dynamodb()
     snapshot_items_not_tables()
     read_only_the_partition()
+    serialise_attribute_values_directly()
 
 
 def install_front(dynamodb_socket: Path) -> None:
