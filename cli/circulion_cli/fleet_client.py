@@ -57,4 +57,3 @@ class FleetCalls:
     def restore(self, recipe_id: str) -> Recipe:
         """Undo a withdrawal (admin)."""
         return self._call("POST", f"/recipes/{path_segment(recipe_id)}/restore", Recipe, body={}, retry=True)
-

@@ -18,6 +18,7 @@ from circulion_cli.errors import ConnectionFailed, NotFound, ServerError
 from circulion_cli.fleet_models import NameDetails, NameSummary
 from circulion_cli.pull import Check, EdgeUnavailable, Puller, previous_path
 from circulion_cli.render import _table as table
+from circulion_cli.stop_signals import stopped_by_signals
 
 DEFAULT_INTERVAL_S = 10.0
 Sleep = Callable[[float], None]
@@ -31,7 +32,8 @@ def pull(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     if not args.watch:
         _report(puller.check(), puller, io, as_json=args.json)
         return OK
-    return watch(puller, io, interval_s=args.interval, as_json=args.json)
+    with stopped_by_signals():  # a supervisor's SIGTERM ends the watch as Ctrl-C does
+        return watch(puller, io, interval_s=args.interval, as_json=args.json)
 
 
 def watch(puller: Puller, io: Io, *, interval_s: float, as_json: bool, sleep: Sleep = time.sleep) -> int:

@@ -27,6 +27,7 @@ from circulion_cli.ops_metrics import MetricReader
 from circulion_cli.ops_queues import read_queues
 from circulion_cli.ops_recipes import RecipeSummary, read_recipes, summarise
 from circulion_cli.ops_snapshot import OpsSnapshot
+from circulion_cli.stop_signals import stopped_by_signals
 
 WINDOW = timedelta(hours=1)
 DEFAULT_STUCK_AFTER_S = 300
@@ -80,7 +81,10 @@ def ops(args: argparse.Namespace, config: CliConfig, io: Io) -> int:
     clients = clients_for(config)
     stuck_after = timedelta(seconds=args.stuck_after)
     if args.watch:
-        return watch(lambda: _aws(lambda: take_snapshot(clients, stuck_after)), io, args.interval, as_json=args.json)
+        with stopped_by_signals():
+            return watch(
+                lambda: _aws(lambda: take_snapshot(clients, stuck_after)), io, args.interval, as_json=args.json
+            )
     snapshot = _aws(lambda: take_snapshot(clients, stuck_after))
     if args.json:
         io.json(snapshot.as_json())

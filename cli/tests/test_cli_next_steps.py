@@ -18,8 +18,6 @@ from circulion_local.ports import LocalPorts
 pytestmark = pytest.mark.usefixtures("against_fake")
 
 
-
-
 def last_lines(err: str) -> tuple[str, str]:
     lines = err.strip().splitlines()
     error = next(line for line in lines if line.startswith("circulion: error:"))

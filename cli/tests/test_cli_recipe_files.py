@@ -17,8 +17,6 @@ from circulion_cli.sniff import ASSET, DOCUMENT, STREAM, sniff
 pytestmark = pytest.mark.usefixtures("against_fake")
 
 
-
-
 @pytest.mark.parametrize("copy_as", ["bad.recipe", "recipe.txt", "bad"])
 def test_a_recipe_document_without_its_extension_is_sent_as_a_document(
     fake: FakeApi, tmp_path: Path, copy_as: str

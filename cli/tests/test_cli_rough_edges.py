@@ -30,8 +30,6 @@ class Terminal(io.StringIO):
 pytestmark = pytest.mark.usefixtures("against_fake")
 
 
-
-
 def test_a_directory_is_reported_as_a_directory(tmp_path: Path) -> None:
     code, _, err = cli("upload", str(tmp_path))
     assert code == 2

@@ -14,8 +14,6 @@ from circulion.recipes import examples
 MIB = 1024 * 1024
 
 
-
-
 def write_stream(path: Path, size: int, bad_line: int | None = None) -> Path:
     """A stream of about ``size`` bytes; line ``bad_line`` (1-based) gets a torque over its range."""
     with path.open("wb") as out:
