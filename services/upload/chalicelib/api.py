@@ -213,7 +213,13 @@ def _complete_multipart(recipe: Recipe, body: CompleteUpload, deps: ApiDeps) -> 
             code="parts_missing",
             details={"missing_part_numbers": missing[:100]},
         )
-    deps.urls.complete(recipe.bucket, recipe.key, m.upload_id, [(p.part_number, p.etag) for p in body.parts])
+    try:
+        deps.urls.complete(recipe.bucket, recipe.key, m.upload_id, [(p.part_number, p.etag) for p in body.parts])
+    except Conflict as exc:
+        if exc.code != "upload_gone":
+            raise
+        # An abort removed S3's upload after the check above: the 409 says the state, as the one above does.
+        raise Conflict(exc.message, code="upload_gone", details=upload_races.state_details(recipe)) from exc
     deps.store.mark_upload_completed(recipe.recipe_id, deps.clock())
 
 

@@ -19,6 +19,7 @@ from chalice.test import Client
 from chalicelib import api, bootstrap
 from chalicelib.auth import Principal
 from chalicelib.deps import Deps
+from chalicelib.errors import Conflict
 from chalicelib.models import CompleteUpload
 from chalicelib.settings import MIB
 from circulion.errors import TransientError
@@ -37,10 +38,14 @@ class RacingUploadUrls(FakeUploadUrls):
     during: str = ""
     rival: Callable[[], Any] = lambda: None
     emulator_500: bool = False
+    no_such_upload: bool = False
 
     def complete(self, bucket: str, key: str, upload_id: str, parts: Sequence[tuple[int, str]]) -> None:
         if self.during == "complete":
             self.during = ""
+            if self.no_such_upload:  # what UploadUrls.complete raises on S3's NoSuchUpload
+                self.rival()
+                raise Conflict("the multipart upload no longer exists", code="upload_gone")
             if self.emulator_500:
                 self.rival()
                 raise TransientError("complete multipart upload: InternalError")
@@ -118,6 +123,25 @@ def test_abort_that_loses_to_complete_is_409_with_the_completed_state(
     assert _error(r)["code"] == "not_abortable"
     assert _error(r)["details"] == {"status": "AWAITING_UPLOAD", "upload_completed": True}
     assert world.store.recipes[rid].upload_completed
+
+
+def test_complete_whose_upload_an_abort_just_removed_is_409_upload_gone_with_the_state(
+    racing: Any, world: World
+) -> None:
+    """The abort's S3 call landed between the complete's check of the parts and its own S3
+    call, and the abort has not written its record yet (seen in the stack's race test)."""
+    client, urls = racing
+    rid = _multipart(client, world)
+    urls.during, urls.no_such_upload = "complete", True
+    upload_id = world.store.recipes[rid].multipart
+    assert upload_id is not None
+    urls.rival = lambda: world.objects.abort_multipart("b", "k", upload_id.upload_id)
+
+    r = call(client, world, "POST", f"/recipes/{rid}/complete", PARTS)
+
+    assert r.status_code == 409, r.body
+    assert _error(r)["code"] == "upload_gone"
+    assert _error(r)["details"] == {"status": "AWAITING_UPLOAD", "upload_completed": False}
 
 
 def test_two_aborts_racing_both_answer_aborted(racing: Any, world: World) -> None:
