@@ -7,12 +7,11 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-import boto3
 import pytest
 from conftest import ARTIFACTS, World, merged
 from fakes import FakeCdn
-from moto import mock_aws
-from test_store_contract import TABLE, pointer
+from moto_table import TABLE, distribution_table
+from test_store_contract import pointer
 
 from chalicelib.cdn import CRASH_FAULT, SUPPRESS_FAULT, THROTTLE_FAULT, CdnThrottled, FaultInjectingCdn
 from chalicelib.coalescing import distribute
@@ -20,18 +19,12 @@ from chalicelib.fault_budgets import DynamoFaultBudgets, fault_key
 from chalicelib.publication import Pointer, PointerMove
 from chalicelib.store import DynamoDistributionStore
 from circulion.testing import sqs_event
-from circulion.testing.tables import create_keyed_table
 
 
 @pytest.fixture
 def dynamo(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, list[str]]]:
     """A moto DynamoDB client with the distribution table, and the operations it was asked."""
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        db = boto3.client("dynamodb", region_name="us-east-1")
-        create_keyed_table(db, TABLE)
+    with distribution_table(monkeypatch) as db:
         calls: list[str] = []
         db.meta.events.register("before-call.dynamodb", lambda model, **_: calls.append(model.name))
         yield db, calls

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from fakes import InMemoryDistributionStore
-from moto import mock_aws
+from moto_table import TABLE, distribution_table
 from name_version_fakes import InMemoryNameVersions
 
 from chalicelib.dynamo_name_versions import DynamoNameVersions
@@ -16,9 +15,6 @@ from chalicelib.name_versions import Mark, VersionEntry, best_live
 from chalicelib.publication import PointerMove
 from chalicelib.store import DynamoDistributionStore
 from chalicelib.versions import order_key
-from circulion.testing.tables import create_keyed_table
-
-TABLE = "circulion-distribution"
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -27,12 +23,7 @@ def pair(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Ite
         store = InMemoryDistributionStore()
         yield store, InMemoryNameVersions(store)
         return
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        db = boto3.client("dynamodb", region_name="us-east-1")
-        create_keyed_table(db, TABLE)
+    with distribution_table(monkeypatch) as db:
         yield DynamoDistributionStore(db, TABLE), DynamoNameVersions(db, TABLE)
 
 

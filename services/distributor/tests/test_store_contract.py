@@ -8,16 +8,13 @@ from typing import Any
 import boto3
 import pytest
 from fakes import InMemoryDistributionStore
-from moto import mock_aws
+from moto_table import TABLE, distribution_table
 
 from chalicelib.cdn import THROTTLE_FAULT
 from chalicelib.invalidation import InvalidationRequest
 from chalicelib.publication import Pointer, PointerMove
 from chalicelib.store import DistributionStore, DynamoDistributionStore
 from chalicelib.versions import order_key
-from circulion.testing.tables import create_keyed_table
-
-TABLE = "circulion-distribution"
 
 
 @pytest.fixture(params=["memory", "dynamodb"])
@@ -25,12 +22,7 @@ def store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> It
     if request.param == "memory":
         yield InMemoryDistributionStore()
         return
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
-        monkeypatch.setenv(name, "testing")
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    with mock_aws():
-        db = boto3.client("dynamodb", region_name="us-east-1")
-        create_keyed_table(db, TABLE)
+    with distribution_table(monkeypatch) as db:
         yield DynamoDistributionStore(db, TABLE)
 
 
